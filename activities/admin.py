@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
+from volunteers.models import Volunteer
+
+from .models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
+
+
+@admin.register(VisitMode)
+class VisitModeAdmin(LookupAdmin):
+    pass
+
+
+@admin.register(ActivityType)
+class ActivityTypeAdmin(LookupAdmin):
+    pass
+
+
+@admin.register(Course)
+class CourseAdmin(ScopedAdmin):
+    list_display = ["name", "region", "provider"]
+    search_fields = ["name", "provider"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Workstation)
+class WorkstationAdmin(ScopedAdmin):
+    list_display = ["name", "region", "address", "opened_on"]
+    list_filter = [TownshipFilter]
+    search_fields = ["name", "address"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Visit)
+class VisitAdmin(ScopedAdmin):
+    list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
+    list_filter = [TownshipFilter, "mode", "visited_on", "reassessed_colour"]
+    search_fields = ["child__name", "child__id_number", "visitors__name", "staff_visitors"]
+    list_select_related = ["child", "mode"]
+    autocomplete_fields = ["child", "mode", "visitors"]
+    date_hierarchy = "visited_on"
+    readonly_fields = ["recorded_by"]
+
+    def get_queryset(self, request):
+        names = Volunteer.objects.only("id", "name")
+        return super().get_queryset(request).prefetch_related(Prefetch("visitors", queryset=names))
+
+    @admin.display(description=_("visited by"))
+    def visitor_names(self, obj):
+        names = [v.name for v in obj.visitors.all()]
+        if obj.staff_visitors:
+            names.append(obj.staff_visitors)
+        return "、".join(names)
+
+
+@admin.register(Activity)
+class ActivityAdmin(ScopedAdmin):
+    list_display = ["title", "held_on", "activity_type", "region", "place", "person_times", "goods_value"]
+    list_filter = [TownshipFilter, "activity_type", "held_on", ("course", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "place", "description"]
+    list_select_related = ["activity_type", "region"]
+    autocomplete_fields = ["activity_type", "region", "workstation", "course", "children", "volunteers"]
+    date_hierarchy = "held_on"

@@ -1,0 +1,150 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.idnumber import FEMALE, MALE, parse_id_number, validate_id_number, validate_phone
+from core.models import Lookup, TimeStamped
+from regions.scoping import ScopedQuerySet
+
+
+class Gender(models.TextChoices):
+    MALE = MALE, _("male")
+    FEMALE = FEMALE, _("female")
+
+
+class CardColour(models.TextChoices):
+    RED = "red", _("red")
+    YELLOW = "yellow", _("yellow")
+    GREEN = "green", _("green")
+
+
+class ChildCategory(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("child category")
+        verbose_name_plural = _("child categories")
+
+
+class DifficultyType(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("difficulty type")
+        verbose_name_plural = _("difficulty types")
+
+
+class ChildQuerySet(ScopedQuerySet):
+    region_path = "region"
+
+    def active(self):
+        return self.filter(status=Child.Status.ACTIVE)
+
+
+class Child(TimeStamped):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        EXITED = "exited", _("exited")
+
+    class ExitReason(models.TextChoices):
+        AGED_OUT = "aged_out", _("turned 18")
+        RESOLVED = "resolved", _("difficulty resolved")
+        MOVED = "moved", _("moved away")
+        FAMILY = "family", _("family circumstances changed")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, editable=False)
+    birth_date = models.DateField(_("birth date"), editable=False)
+    category = models.ForeignKey(
+        ChildCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="children"
+    )
+    difficulties = models.ManyToManyField(
+        DifficultyType, verbose_name=_("difficulty types"), blank=True, related_name="children"
+    )
+    card_colour = models.CharField(_("card colour"), max_length=6, choices=CardColour.choices, default=CardColour.GREEN)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        limit_choices_to={"level": 5},
+        related_name="children_living",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    school = models.CharField(_("school"), max_length=100, blank=True)
+    grade = models.CharField(_("grade"), max_length=20, blank=True)
+    guardian_name = models.CharField(_("guardian"), max_length=50, blank=True)
+    guardian_relation = models.CharField(_("guardian's relation"), max_length=20, blank=True)
+    guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True, validators=[validate_phone])
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    exit_reason = models.CharField(_("exit reason"), max_length=20, choices=ExitReason.choices, blank=True)
+    exited_on = models.DateField(_("exited on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("child")
+        verbose_name_plural = _("children")
+        ordering = ["region__code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(card_colour__in=CardColour.values), name="child_card_colour_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(status__in=["active", "exited"]), name="child_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "card_colour"], name="child_status_colour")]
+        permissions = [("view_full_identity", _("Can view full ID and phone numbers"))]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Gender and birth date are facts of the ID number; derive them so they never disagree.
+        info = parse_id_number(self.id_number)
+        self.id_number, self.birth_date, self.gender = info.number, info.birth_date, info.gender
+        super().save(*args, **kwargs)
+
+    def age_on(self, day: datetime.date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+
+class CardChangeQuerySet(ScopedQuerySet):
+    region_path = "child__region"
+
+
+class CardChange(models.Model):
+    """One change of a child's card colour; rows are only ever added."""
+
+    child = models.ForeignKey(Child, verbose_name=_("child"), on_delete=models.PROTECT, related_name="card_changes")
+    from_colour = models.CharField(_("from"), max_length=6, choices=CardColour.choices, blank=True)
+    to_colour = models.CharField(_("to"), max_length=6, choices=CardColour.choices)
+    effective_on = models.DateField(_("effective on"))
+    reason = models.CharField(_("reason"), max_length=200)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = CardChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("card colour change")
+        verbose_name_plural = _("card colour changes")
+        ordering = ["-effective_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(to_colour__in=CardColour.values), name="cardchange_to_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.child}: {self.get_from_colour_display() or '—'} → {self.get_to_colour_display()}"

@@ -1,0 +1,27 @@
+import datetime
+import itertools
+
+import factory
+
+from children.models import CardColour, Child, ChildCategory
+from core.idnumber import check_character
+
+_sequence = itertools.count(1)
+
+
+def make_id_number(region_code="141128100001", born=datetime.date(2015, 3, 2), male=True) -> str:
+    """A valid GB 11643 number, unique per call."""
+    n = next(_sequence)
+    first17 = f"{region_code[:6]}{born:%Y%m%d}{n % 100:02d}{(n // 100) % 5 * 2 + (1 if male else 0)}"
+    return first17 + check_character(first17)
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Child
+
+    name = factory.Sequence(lambda n: f"儿童{n}")
+    id_number = factory.LazyFunction(make_id_number)
+    category = factory.LazyFunction(lambda: ChildCategory.objects.get(name="农村留守儿童"))
+    card_colour = CardColour.GREEN
+    region = None

@@ -1,0 +1,70 @@
+from django.contrib import admin
+from django.db.models import Count, Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import ScopedAdmin, ScopedInline, TownshipFilter
+
+from .models import Pairing, PairingMember
+
+
+class PairingMemberInline(ScopedInline):
+    model = PairingMember
+    fields = ["volunteer", "role", "joined_on", "left_on"]
+    autocomplete_fields = ["volunteer"]
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("open or ended")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("open")), ("no", _("ended"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(ended_on__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(ended_on__isnull=False)
+        return queryset
+
+
+@admin.register(Pairing)
+class PairingAdmin(ScopedAdmin):
+    list_display = ["child", "township", "member_names", "mode_display", "started_on", "ended_on", "end_reason"]
+    list_filter = [TownshipFilter, OpenFilter, "end_reason", "started_on"]
+    search_fields = ["child__name", "child__id_number", "members__volunteer__name"]
+    list_select_related = ["child", "child__region", "child__region__parent"]
+    autocomplete_fields = ["child"]
+    inlines = [PairingMemberInline]
+    date_hierarchy = "started_on"
+
+    def get_queryset(self, request):
+        current = PairingMember.objects.filter(left_on__isnull=True).select_related("volunteer")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(current_total=Count("members", filter=Q(members__left_on__isnull=True)))
+            .prefetch_related(Prefetch("members", queryset=current, to_attr="current"))
+        )
+
+    @admin.display(description=_("township"), ordering="child__region__parent__name")
+    def township(self, obj):
+        return obj.child.region.parent.name if obj.child.region.parent_id else ""
+
+    @admin.display(description=_("caring mothers"))
+    def member_names(self, obj):
+        return "、".join(m.volunteer.name for m in obj.current)
+
+    @admin.display(description=_("mode"), ordering="current_total")
+    def mode_display(self, obj):
+        mode = Pairing.Mode.MANY_TO_ONE if obj.current_total > 1 else Pairing.Mode.ONE_TO_ONE
+        return mode.label
+
+
+@admin.register(PairingMember)
+class PairingMemberAdmin(ScopedAdmin):
+    list_display = ["volunteer", "pairing", "role", "joined_on", "left_on"]
+    list_filter = ["role", "joined_on", "left_on"]
+    search_fields = ["volunteer__name", "volunteer__phone", "pairing__child__name"]
+    list_select_related = ["volunteer", "pairing", "pairing__child"]
+    autocomplete_fields = ["pairing", "volunteer"]

@@ -1,0 +1,110 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStamped
+from regions.scoping import ScopedQuerySet
+
+
+class PairingQuerySet(ScopedQuerySet):
+    region_path = "child__region"
+
+    def open(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Pairing(TimeStamped):
+    class EndReason(models.TextChoices):
+        AGED_OUT = "aged_out", _("child turned 18")
+        RESOLVED = "resolved", _("difficulty resolved")
+        MOVED = "moved", _("moved away")
+        FAMILY = "family", _("family circumstances changed")
+        VOLUNTEER_LEFT = "volunteer_left", _("caring mother left")
+        OTHER = "other", _("other")
+
+    class Mode(models.TextChoices):
+        ONE_TO_ONE = "one", _("one-to-one")
+        MANY_TO_ONE = "many", _("many-to-one")
+
+    child = models.ForeignKey(
+        "children.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"],
+                condition=models.Q(ended_on__isnull=True),
+                name="pairing_one_open_per_child",
+                violation_error_message=_("This child already has an open pairing."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(ended_on__gte=models.F("started_on")),
+                name="pairing_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.child)
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None
+
+    def current_members(self):
+        return [m for m in self.members.all() if m.left_on is None]
+
+    @property
+    def mode(self) -> str:
+        """One-to-one or many-to-one follows from the number of current members."""
+        return self.Mode.MANY_TO_ONE if len(self.current_members()) > 1 else self.Mode.ONE_TO_ONE
+
+
+class PairingMemberQuerySet(ScopedQuerySet):
+    region_path = "pairing__child__region"
+
+    def current(self):
+        return self.filter(left_on__isnull=True, pairing__ended_on__isnull=True)
+
+
+class PairingMember(TimeStamped):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("lead")
+        ASSISTING = "assisting", _("assisting")
+
+    pairing = models.ForeignKey(Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="members")
+    volunteer = models.ForeignKey(
+        "volunteers.Volunteer",
+        verbose_name=_("caring mother"),
+        on_delete=models.PROTECT,
+        related_name="pairing_memberships",
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.LEAD)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = PairingMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pairing member")
+        verbose_name_plural = _("pairing members")
+        ordering = ["pairing", "-role", "joined_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing", "volunteer"],
+                condition=models.Q(left_on__isnull=True),
+                name="pairingmember_one_open_per_volunteer",
+                violation_error_message=_("This caring mother is already in this pairing."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.volunteer} — {self.pairing}"

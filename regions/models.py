@@ -1,0 +1,145 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .scoping import ScopedQuerySet
+
+code_validator = RegexValidator(r"^\d{12}$", _("A region code is exactly 12 digits."))
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("province")
+    CITY = 2, _("city")
+    COUNTY = 3, _("county")
+    TOWNSHIP = 4, _("township")
+    VILLAGE = 5, _("village")
+
+
+# Significant digits of a code at each level: 2 province, 2 city, 2 county, 3 township, 3 village.
+PREFIX_LENGTH = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
+
+
+def level_of(code: str) -> Level:
+    if code[9:] != "000":
+        return Level.VILLAGE
+    if code[6:9] != "000":
+        return Level.TOWNSHIP
+    if code[4:6] != "00":
+        return Level.COUNTY
+    if code[2:4] != "00":
+        return Level.CITY
+    return Level.PROVINCE
+
+
+def parent_code_of(code: str) -> str | None:
+    level = level_of(code)
+    if level == Level.PROVINCE:
+        return None
+    keep = PREFIX_LENGTH[Level(level - 1)]
+    return code[:keep].ljust(12, "0")
+
+
+class RegionQuerySet(ScopedQuerySet):
+    region_path = ""
+
+    def townships(self):
+        return self.filter(level=Level.TOWNSHIP)
+
+    def villages(self):
+        return self.filter(level=Level.VILLAGE)
+
+
+class Region(models.Model):
+    code = models.CharField(_("code"), max_length=12, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, editable=False)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        editable=False,
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The level is a function of the code; storing it lets lists filter by it.
+        self.level = level_of(self.code)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.code and len(self.code) == 12 and self.code.isdigit():
+            self.level = level_of(self.code)
+            parent_code = parent_code_of(self.code)
+            if parent_code:
+                parent = Region.objects.filter(code=parent_code).first()
+                if parent is None:
+                    raise ValidationError(
+                        {"code": _("The parent region %(code)s does not exist.") % {"code": parent_code}}
+                    )
+                self.parent = parent
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: PREFIX_LENGTH[Level(self.level)]]
+
+    def code_range(self) -> tuple[str, str]:
+        """The lowest and highest code of this region and everything below it."""
+        prefix = self.prefix
+        return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+    def contains(self, other: "Region") -> bool:
+        low, high = self.code_range()
+        return low <= other.code <= high
+
+    def full_name(self) -> str:
+        names, node = [], self
+        while node is not None and node.level >= Level.COUNTY:
+            names.append(node.name)
+            node = node.parent
+        return "".join(reversed(names))
+
+
+class StaffProfileQuerySet(ScopedQuerySet):
+    region_path = "region"
+
+
+class StaffProfile(models.Model):
+    """The region a staff account works in; it sees that region and everything below it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("assigned region"), on_delete=models.PROTECT, related_name="staff"
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+
+    objects = StaffProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+
+    def __str__(self):
+        return f"{self.user} → {self.region}"

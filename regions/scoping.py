@@ -1,0 +1,41 @@
+"""The one path by which rows are limited to what a staff account may see.
+
+Every scoped model's QuerySet inherits ``ScopedQuerySet`` and names the path from the model
+to its region; admin classes, imports, exports, the dashboard and commands all call
+``for_user``. A region covers itself and everything below it; because statistical codes are
+fixed-width digit strings, "below" is a range of codes, which the unique index on
+``Region.code`` serves on PostgreSQL and SQLite alike.
+"""
+
+from django.db import models
+
+
+def user_region(user):
+    """The region a staff account is assigned to, or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    profile = getattr(user, "staff_profile", None)
+    return profile.region if profile is not None else None
+
+
+class ScopedQuerySet(models.QuerySet):
+    #: Lookup path from this model to its ``regions.Region``; "" for Region itself.
+    region_path = "region"
+
+    def _code_field(self):
+        return f"{self.region_path}__code" if self.region_path else "code"
+
+    def in_region(self, region):
+        low, high = region.code_range()
+        field = self._code_field()
+        return self.filter(**{f"{field}__gte": low, f"{field}__lte": high})
+
+    def for_user(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        region = user_region(user)
+        if region is None:
+            return self.none()
+        return self.in_region(region)

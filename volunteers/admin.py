@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
+
+from .models import Sector, Training, Volunteer, VolunteerTeam
+
+
+@admin.register(Sector)
+class SectorAdmin(LookupAdmin):
+    pass
+
+
+@admin.register(VolunteerTeam)
+class VolunteerTeamAdmin(ScopedAdmin):
+    list_display = ["name", "region", "leader", "member_count", "founded_on"]
+    list_filter = [TownshipFilter, "founded_on"]
+    search_fields = ["name", "leader"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(ScopedAdmin):
+    list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
+    list_filter = [TownshipFilter, "status", "sector", ("team", admin.RelatedOnlyFieldListFilter), "joined_on"]
+    search_fields = ["name", "phone", "id_number", "employer"]
+    list_select_related = ["sector", "team", "region"]
+    autocomplete_fields = ["sector", "team", "region"]
+    fieldsets = [
+        (None, {"fields": ["name", "gender", "phone", "id_number"]}),
+        (_("Work and skills"), {"fields": ["employer", "sector", "skills"]}),
+        (_("Programme"), {"fields": ["team", "region", "joined_on", "notes"]}),
+        (_("Status"), {"fields": ["status", "left_on", "left_reason"]}),
+    ]
+
+
+@admin.register(Training)
+class TrainingAdmin(ScopedAdmin):
+    list_display = ["title", "held_on", "topic", "region", "trainer", "attendee_count"]
+    list_filter = [TownshipFilter, "held_on"]
+    search_fields = ["title", "topic", "trainer"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region", "attendees"]
+    date_hierarchy = "held_on"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
+
+    @admin.display(description=_("attendance"), ordering="attendee_total")
+    def attendee_count(self, obj):
+        return obj.attendee_total

@@ -1,0 +1,143 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from children.models import Gender
+from core.idnumber import validate_id_number, validate_phone
+from core.models import Lookup, TimeStamped
+from regions.scoping import ScopedQuerySet
+
+
+class Sector(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class VolunteerTeamQuerySet(ScopedQuerySet):
+    region_path = "region"
+
+
+class VolunteerTeam(TimeStamped):
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="teams"
+    )
+    leader = models.CharField(_("team leader"), max_length=50, blank=True)
+    founded_on = models.DateField(_("founded on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = VolunteerTeamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("volunteer team")
+        verbose_name_plural = _("volunteer teams")
+        ordering = ["region__code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="team_unique_name_in_region"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class VolunteerQuerySet(ScopedQuerySet):
+    region_path = "region"
+
+    def active(self):
+        return self.filter(status=Volunteer.Status.ACTIVE)
+
+
+class Volunteer(TimeStamped):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        PAUSED = "paused", _("paused")
+        LEFT = "left", _("left the programme")
+
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.FEMALE)
+    phone = models.CharField(_("phone"), max_length=20, unique=True, validators=[validate_phone])
+    id_number = models.CharField(
+        _("ID number"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_id_number],
+    )
+    employer = models.CharField(_("employer"), max_length=100, blank=True)
+    sector = models.ForeignKey(
+        Sector,
+        verbose_name=_("sector"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="volunteers",
+    )
+    skills = models.CharField(_("skills"), max_length=200, blank=True)
+    team = models.ForeignKey(
+        VolunteerTeam,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("township"),
+        on_delete=models.PROTECT,
+        limit_choices_to={"level": 4},
+        related_name="volunteers",
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    left_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = VolunteerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("caring mother")
+        verbose_name_plural = _("caring mothers")
+        ordering = ["region__code", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "paused", "left"]),
+                name="volunteer_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TrainingQuerySet(ScopedQuerySet):
+    region_path = "region"
+
+
+class Training(TimeStamped):
+    title = models.CharField(_("title"), max_length=200)
+    topic = models.CharField(_("topic"), max_length=100, blank=True)
+    held_on = models.DateField(_("date"))
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="trainings",
+    )
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    trainer = models.CharField(_("trainer"), max_length=100, blank=True)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1, default=2)
+    attendees = models.ManyToManyField(Volunteer, verbose_name=_("attendees"), blank=True, related_name="trainings")
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        ordering = ["-held_on"]
+
+    def __str__(self):
+        return self.title
