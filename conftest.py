@@ -43,7 +43,14 @@ def world(regions):
         visit = VisitFactory(child=child)
         visit.visitors.add(mother)
         activity = ActivityFactory(title=f"{town.name}亲子阅读", region=town)
-        out[key] = {"team": team, "mother": mother, "child": child, "pairing": pairing, "visit": visit, "activity": activity}
+        out[key] = {
+            "team": team,
+            "mother": mother,
+            "child": child,
+            "pairing": pairing,
+            "visit": visit,
+            "activity": activity,
+        }
     return out
 
 

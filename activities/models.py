@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -187,3 +189,30 @@ class Activity(TimeStamped):
 
     def __str__(self):
         return self.title
+
+
+def photo_path(instance, filename):
+    # Random names: a photo URL must not reveal whose photo it is, nor be guessable.
+    return f"visit-photos/{instance.visit.visited_on:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class VisitPhotoQuerySet(ScopedQuerySet):
+    region_path = "visit__child__region"
+
+
+class VisitPhoto(models.Model):
+    """A photo taken at a visit, re-encoded without EXIF and served only through a checked view."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_path)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = VisitPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return f"{self.visit} #{self.pk}"

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from activities.models import Visit
 from core.admin import LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
 
-from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType
+from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
 
 COLOUR_BADGES = {
     CardColour.RED.label: "danger",
@@ -22,6 +23,20 @@ class ChildCategoryAdmin(LookupAdmin):
 @admin.register(DifficultyType)
 class DifficultyTypeAdmin(LookupAdmin):
     pass
+
+
+@admin.register(VisitPolicy)
+class VisitPolicyAdmin(ModelAdmin):
+    list_display = ["card_colour", "interval_days"]
+    list_editable = ["interval_days"]
+    list_display_links = None
+    search_fields = ["card_colour"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CardChangeInline(ReadOnlyInline):

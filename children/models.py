@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,100 @@ class ChildQuerySet(ScopedQuerySet):
 
     def active(self):
         return self.filter(status=Child.Status.ACTIVE)
+
+    def with_visit_schedule(self, *, today: datetime.date | None = None):
+        """Annotate last contact, next due date and days overdue, computed in the database.
+
+        Never visited counts as due today. ``days_overdue`` is negative while a visit is
+        not yet due. The interval comes from the visit policy of the child's card colour.
+        """
+        from activities.models import Visit
+
+        today = today or timezone.localdate()
+        intervals = VisitPolicy.intervals()
+        interval = models.Case(
+            *[models.When(card_colour=colour, then=models.Value(days)) for colour, days in intervals.items()],
+            default=models.Value(max(intervals.values())),
+            output_field=models.IntegerField(),
+        )
+        last = Visit.objects.filter(child=models.OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+        return (
+            self.annotate(
+                last_contact=models.Subquery(last, output_field=models.DateField()),
+                visit_interval=interval,
+            )
+            .annotate(
+                next_due=Coalesce(
+                    AddDays(models.F("last_contact"), models.F("visit_interval")),
+                    models.Value(today, output_field=models.DateField()),
+                ),
+            )
+            .annotate(
+                days_overdue=DaysBetween(models.Value(today, output_field=models.DateField()), models.F("next_due")),
+            )
+        )
+
+    def overdue(self, *, today: datetime.date | None = None):
+        return self.active().with_visit_schedule(today=today).filter(days_overdue__gt=0)
+
+    def unpaired(self):
+        """Active children without an open pairing."""
+        from pairing.models import Pairing
+
+        open_pairing = Pairing.objects.filter(child=models.OuterRef("pk"), ended_on__isnull=True)
+        return self.active().filter(~models.Exists(open_pairing))
+
+
+class AddDays(models.Func):
+    """``date + days`` as a date, on PostgreSQL and SQLite."""
+
+    output_field = models.DateField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (day, day_params), (n, n_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"({day} + {n})", (*day_params, *n_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (day, day_params), (n, n_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"date({day}, '+' || ({n}) || ' days')", (*day_params, *n_params)
+
+
+class DaysBetween(models.Func):
+    """Whole days from ``earlier`` to ``later`` (later − earlier) as an integer."""
+
+    output_field = models.IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (later, l_params), (earlier, e_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"({later} - {earlier})", (*l_params, *e_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (later, l_params), (earlier, e_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)", (*l_params, *e_params)
+
+
+class VisitPolicy(models.Model):
+    """How often a child with a given card colour must be contacted."""
+
+    DEFAULTS = {"red": 14, "yellow": 30, "green": 90}
+
+    card_colour = models.CharField(_("card colour"), max_length=6, choices=CardColour.choices, unique=True)
+    interval_days = models.PositiveSmallIntegerField(_("visit interval (days)"))
+
+    class Meta:
+        verbose_name = _("visit policy")
+        verbose_name_plural = _("visit policy")
+        ordering = ["interval_days"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(interval_days__gte=1), name="visitpolicy_interval_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_card_colour_display()}：{self.interval_days}"
+
+    @classmethod
+    def intervals(cls) -> dict[str, int]:
+        return {**cls.DEFAULTS, **dict(cls.objects.values_list("card_colour", "interval_days"))}
 
 
 class Child(TimeStamped):

@@ -7,9 +7,9 @@ Deleting is left out on purpose — only superusers delete (nothing about a chil
 REGISTERS = {
     "regions": ["region"],
     "volunteers": ["volunteer", "volunteerteam", "training", "sector"],
-    "children": ["child", "cardchange", "childcategory", "difficultytype"],
+    "children": ["child", "cardchange", "childcategory", "difficultytype", "visitpolicy"],
     "pairing": ["pairing", "pairingmember"],
-    "activities": ["visit", "activity", "course", "workstation", "visitmode", "activitytype"],
+    "activities": ["visit", "activity", "course", "workstation", "visitmode", "activitytype", "visitphoto"],
 }
 
 
@@ -28,3 +28,28 @@ ROLES = {
     # 只读: registers and dashboards of their region.
     "viewer": _perms(["view"], REGISTERS),
 }
+
+
+def sync_roles(apps, schema_editor=None):
+    """Create the role groups and grant their permissions (RunPython; safe to re-run).
+
+    Later migrations that add models or permissions call this again.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; make sure they exist now.
+    for app_config in global_apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in perms
+            if Permission.objects.filter(content_type__app_label=app, codename=codename).exists()
+        ]
+        group.permissions.add(*wanted)

@@ -7,106 +7,222 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChildCategory',
+            name="ChildCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='sort order')),
-                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="sort order")),
+                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
             ],
             options={
-                'verbose_name': 'child category',
-                'verbose_name_plural': 'child categories',
-                'ordering': ['sort_order', 'name'],
-                'abstract': False,
+                "verbose_name": "child category",
+                "verbose_name_plural": "child categories",
+                "ordering": ["sort_order", "name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DifficultyType',
+            name="DifficultyType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='sort order')),
-                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="sort order")),
+                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
             ],
             options={
-                'verbose_name': 'difficulty type',
-                'verbose_name_plural': 'difficulty types',
-                'ordering': ['sort_order', 'name'],
-                'abstract': False,
+                "verbose_name": "difficulty type",
+                "verbose_name_plural": "difficulty types",
+                "ordering": ["sort_order", "name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('id_number', models.CharField(max_length=18, unique=True, validators=[core.idnumber.validate_id_number], verbose_name='ID number')),
-                ('gender', models.CharField(choices=[('M', 'male'), ('F', 'female')], editable=False, max_length=1, verbose_name='gender')),
-                ('birth_date', models.DateField(editable=False, verbose_name='birth date')),
-                ('card_colour', models.CharField(choices=[('red', 'red'), ('yellow', 'yellow'), ('green', 'green')], default='green', max_length=6, verbose_name='card colour')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('school', models.CharField(blank=True, max_length=100, verbose_name='school')),
-                ('grade', models.CharField(blank=True, max_length=20, verbose_name='grade')),
-                ('guardian_name', models.CharField(blank=True, max_length=50, verbose_name='guardian')),
-                ('guardian_relation', models.CharField(blank=True, max_length=20, verbose_name="guardian's relation")),
-                ('guardian_phone', models.CharField(blank=True, max_length=20, validators=[core.idnumber.validate_phone], verbose_name="guardian's phone")),
-                ('status', models.CharField(choices=[('active', 'active'), ('exited', 'exited')], default='active', max_length=10, verbose_name='status')),
-                ('exit_reason', models.CharField(blank=True, choices=[('aged_out', 'turned 18'), ('resolved', 'difficulty resolved'), ('moved', 'moved away'), ('family', 'family circumstances changed'), ('other', 'other')], max_length=20, verbose_name='exit reason')),
-                ('exited_on', models.DateField(blank=True, null=True, verbose_name='exited on')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('region', models.ForeignKey(limit_choices_to={'level': 5}, on_delete=django.db.models.deletion.PROTECT, related_name='children_living', to='regions.region', verbose_name='village')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='children', to='children.childcategory', verbose_name='category')),
-                ('difficulties', models.ManyToManyField(blank=True, related_name='children', to='children.difficultytype', verbose_name='difficulty types')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "id_number",
+                    models.CharField(
+                        max_length=18,
+                        unique=True,
+                        validators=[core.idnumber.validate_id_number],
+                        verbose_name="ID number",
+                    ),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        choices=[("M", "male"), ("F", "female")], editable=False, max_length=1, verbose_name="gender"
+                    ),
+                ),
+                ("birth_date", models.DateField(editable=False, verbose_name="birth date")),
+                (
+                    "card_colour",
+                    models.CharField(
+                        choices=[("red", "red"), ("yellow", "yellow"), ("green", "green")],
+                        default="green",
+                        max_length=6,
+                        verbose_name="card colour",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                ("school", models.CharField(blank=True, max_length=100, verbose_name="school")),
+                ("grade", models.CharField(blank=True, max_length=20, verbose_name="grade")),
+                ("guardian_name", models.CharField(blank=True, max_length=50, verbose_name="guardian")),
+                ("guardian_relation", models.CharField(blank=True, max_length=20, verbose_name="guardian's relation")),
+                (
+                    "guardian_phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[core.idnumber.validate_phone],
+                        verbose_name="guardian's phone",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("exited", "exited")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "exit_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("aged_out", "turned 18"),
+                            ("resolved", "difficulty resolved"),
+                            ("moved", "moved away"),
+                            ("family", "family circumstances changed"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="exit reason",
+                    ),
+                ),
+                ("exited_on", models.DateField(blank=True, null=True, verbose_name="exited on")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        limit_choices_to={"level": 5},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children_living",
+                        to="regions.region",
+                        verbose_name="village",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="children.childcategory",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "difficulties",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="children",
+                        to="children.difficultytype",
+                        verbose_name="difficulty types",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'child',
-                'verbose_name_plural': 'children',
-                'ordering': ['region__code', 'name'],
-                'permissions': [('view_full_identity', 'Can view full ID and phone numbers')],
+                "verbose_name": "child",
+                "verbose_name_plural": "children",
+                "ordering": ["region__code", "name"],
+                "permissions": [("view_full_identity", "Can view full ID and phone numbers")],
             },
         ),
         migrations.CreateModel(
-            name='CardChange',
+            name="CardChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_colour', models.CharField(blank=True, choices=[('red', 'red'), ('yellow', 'yellow'), ('green', 'green')], max_length=6, verbose_name='from')),
-                ('to_colour', models.CharField(choices=[('red', 'red'), ('yellow', 'yellow'), ('green', 'green')], max_length=6, verbose_name='to')),
-                ('effective_on', models.DateField(verbose_name='effective on')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='card_changes', to='children.child', verbose_name='child')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_colour",
+                    models.CharField(
+                        blank=True,
+                        choices=[("red", "red"), ("yellow", "yellow"), ("green", "green")],
+                        max_length=6,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_colour",
+                    models.CharField(
+                        choices=[("red", "red"), ("yellow", "yellow"), ("green", "green")],
+                        max_length=6,
+                        verbose_name="to",
+                    ),
+                ),
+                ("effective_on", models.DateField(verbose_name="effective on")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="recorded at")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="changed by",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_changes",
+                        to="children.child",
+                        verbose_name="child",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'card colour change',
-                'verbose_name_plural': 'card colour changes',
-                'ordering': ['-effective_on', '-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('to_colour__in', ['red', 'yellow', 'green'])), name='cardchange_to_valid')],
+                "verbose_name": "card colour change",
+                "verbose_name_plural": "card colour changes",
+                "ordering": ["-effective_on", "-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("to_colour__in", ["red", "yellow", "green"])), name="cardchange_to_valid"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='child',
-            index=models.Index(fields=['status', 'card_colour'], name='child_status_colour'),
+            model_name="child",
+            index=models.Index(fields=["status", "card_colour"], name="child_status_colour"),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('card_colour__in', ['red', 'yellow', 'green'])), name='child_card_colour_valid'),
+            model_name="child",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("card_colour__in", ["red", "yellow", "green"])), name="child_card_colour_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'exited'])), name='child_status_valid'),
+            model_name="child",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "exited"])), name="child_status_valid"
+            ),
         ),
     ]

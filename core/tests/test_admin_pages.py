@@ -19,14 +19,14 @@ def superuser(db, django_user_model):
 @pytest.mark.parametrize("model,model_admin", registered(), ids=lambda v: getattr(v, "__name__", ""))
 def test_every_admin_page_answers_for_a_superuser(client, superuser, world, model, model_admin):
     client.force_login(superuser)
-    info = model._meta.app_label, model._meta.model_name
-    assert client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
-    assert client.get(reverse("admin:%s_%s_changelist" % info), {"q": "甲"}).status_code == 200
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    assert client.get(reverse(f"{prefix}_changelist")).status_code == 200
+    assert client.get(reverse(f"{prefix}_changelist"), {"q": "甲"}).status_code == 200
     if model_admin.has_add_permission(_request(superuser)):
-        assert client.get(reverse("admin:%s_%s_add" % info)).status_code == 200
+        assert client.get(reverse(f"{prefix}_add")).status_code == 200
     obj = model._default_manager.first()
     if obj is not None:
-        assert client.get(reverse("admin:%s_%s_change" % info, args=[obj.pk])).status_code == 200
+        assert client.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200
 
 
 def _request(user):

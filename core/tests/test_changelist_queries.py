@@ -32,7 +32,11 @@ def count_queries(client, url):
     return len(ctx)
 
 
-SCOPED = [m for m, a in admin.site._registry.items() if m._meta.app_label in {"children", "volunteers", "pairing", "activities"}]
+SCOPED = [
+    m
+    for m, a in admin.site._registry.items()
+    if m._meta.app_label in {"children", "volunteers", "pairing", "activities"}
+]
 
 
 @pytest.mark.parametrize("model", SCOPED, ids=lambda m: m._meta.label)

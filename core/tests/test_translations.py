@@ -21,5 +21,9 @@ def test_the_compiled_catalogue_matches_the_source():
     po = polib.pofile(str(CATALOGUE))
     mo = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
     compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}
-    missing = [e.msgid for e in po.translated_entries() if compiled.get((e.msgctxt, e.msgid)) != e.msgstr and not e.msgid_plural]
+    missing = [
+        e.msgid
+        for e in po.translated_entries()
+        if compiled.get((e.msgctxt, e.msgid)) != e.msgstr and not e.msgid_plural
+    ]
     assert not missing, f"compile the catalogue (make messages): {missing[:10]}"

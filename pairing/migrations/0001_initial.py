@@ -5,61 +5,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('children', '0001_initial'),
-        ('volunteers', '0001_initial'),
+        ("children", "0001_initial"),
+        ("volunteers", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Pairing',
+            name="Pairing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('started_on', models.DateField(verbose_name='started on')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='ended on')),
-                ('end_reason', models.CharField(blank=True, choices=[('aged_out', 'child turned 18'), ('resolved', 'difficulty resolved'), ('moved', 'moved away'), ('family', 'family circumstances changed'), ('volunteer_left', 'caring mother left'), ('other', 'other')], max_length=20, verbose_name='end reason')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairings', to='children.child', verbose_name='child')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("started_on", models.DateField(verbose_name="started on")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="ended on")),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("aged_out", "child turned 18"),
+                            ("resolved", "difficulty resolved"),
+                            ("moved", "moved away"),
+                            ("family", "family circumstances changed"),
+                            ("volunteer_left", "caring mother left"),
+                            ("other", "other"),
+                        ],
+                        max_length=20,
+                        verbose_name="end reason",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings",
+                        to="children.child",
+                        verbose_name="child",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pairing',
-                'verbose_name_plural': 'pairings',
-                'ordering': ['-started_on'],
+                "verbose_name": "pairing",
+                "verbose_name_plural": "pairings",
+                "ordering": ["-started_on"],
             },
         ),
         migrations.CreateModel(
-            name='PairingMember',
+            name="PairingMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('role', models.CharField(choices=[('lead', 'lead'), ('assisting', 'assisting')], default='lead', max_length=10, verbose_name='role')),
-                ('joined_on', models.DateField(verbose_name='joined on')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='left on')),
-                ('pairing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='pairing.pairing', verbose_name='pairing')),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairing_memberships', to='volunteers.volunteer', verbose_name='caring mother')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("lead", "lead"), ("assisting", "assisting")],
+                        default="lead",
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                ("joined_on", models.DateField(verbose_name="joined on")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="left on")),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="pairing.pairing",
+                        verbose_name="pairing",
+                    ),
+                ),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairing_memberships",
+                        to="volunteers.volunteer",
+                        verbose_name="caring mother",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pairing member',
-                'verbose_name_plural': 'pairing members',
-                'ordering': ['pairing', '-role', 'joined_on'],
+                "verbose_name": "pairing member",
+                "verbose_name_plural": "pairing members",
+                "ordering": ["pairing", "-role", "joined_on"],
             },
         ),
         migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('child',), name='pairing_one_open_per_child', violation_error_message='This child already has an open pairing.'),
+            model_name="pairing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("child",),
+                name="pairing_one_open_per_child",
+                violation_error_message="This child already has an open pairing.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_on__isnull', True), ('ended_on__gte', models.F('started_on')), _connector='OR'), name='pairing_ends_after_start'),
+            model_name="pairing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ended_on__isnull", True), ("ended_on__gte", models.F("started_on")), _connector="OR"
+                ),
+                name="pairing_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pairingmember',
-            constraint=models.UniqueConstraint(condition=models.Q(('left_on__isnull', True)), fields=('pairing', 'volunteer'), name='pairingmember_one_open_per_volunteer', violation_error_message='This caring mother is already in this pairing.'),
+            model_name="pairingmember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("left_on__isnull", True)),
+                fields=("pairing", "volunteer"),
+                name="pairingmember_one_open_per_volunteer",
+                violation_error_message="This caring mother is already in this pairing.",
+            ),
         ),
     ]
