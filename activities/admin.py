@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
+from core.admin import LargeTableAdmin, LookupAdmin, ScopedAdmin, TownshipFilter
 from volunteers.models import Volunteer
 
 from .models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
@@ -36,13 +36,12 @@ class WorkstationAdmin(ScopedAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ScopedAdmin):
+class VisitAdmin(LargeTableAdmin):
     list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
     list_filter = [TownshipFilter, "mode", "visited_on", "reassessed_colour"]
     search_fields = ["child__name", "child__id_number", "visitors__name", "staff_visitors"]
     list_select_related = ["child", "mode"]
     autocomplete_fields = ["child", "mode", "visitors"]
-    date_hierarchy = "visited_on"
     readonly_fields = ["recorded_by"]
 
     def get_queryset(self, request):
@@ -58,10 +57,9 @@ class VisitAdmin(ScopedAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ScopedAdmin):
+class ActivityAdmin(LargeTableAdmin):
     list_display = ["title", "held_on", "activity_type", "region", "place", "person_times", "goods_value"]
     list_filter = [TownshipFilter, "activity_type", "held_on", ("course", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "place", "description"]
     list_select_related = ["activity_type", "region"]
     autocomplete_fields = ["activity_type", "region", "workstation", "course", "children", "volunteers"]
-    date_hierarchy = "held_on"

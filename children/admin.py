@@ -4,7 +4,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import display
 
 from activities.models import Visit
-from core.admin import LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
+from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
 
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
 
@@ -97,12 +97,11 @@ class ChildAdmin(ScopedAdmin):
 
 
 @admin.register(CardChange)
-class CardChangeAdmin(ScopedAdmin):
+class CardChangeAdmin(LargeTableAdmin):
     list_display = ["child", "from_colour", "to_colour", "effective_on", "reason", "changed_by"]
     list_filter = ["to_colour", "effective_on"]
     search_fields = ["child__name", "child__id_number", "reason"]
     list_select_related = ["child", "changed_by"]
-    date_hierarchy = "effective_on"
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.paginator import InfinitePaginator
 
 from regions.models import Level, Region
 
@@ -44,6 +45,22 @@ class ScopedAdmin(ScopedFormfieldsMixin, ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if may_have_duplicates:
+            # Searching across a many-to-many (a visit's mothers) makes Django add DISTINCT over
+            # whole rows, which takes seconds on millions of visits; a primary-key semi-join
+            # gives the same rows without it.
+            results = queryset.filter(pk__in=results.values("pk"))
+        return results, False
+
+
+class LargeTableAdmin(ScopedAdmin):
+    """For tables that grow to millions of rows (visits): pages without a COUNT of all rows."""
+
+    paginator = InfinitePaginator
+    show_full_result_count = False
 
 
 class ScopedInline(ScopedFormfieldsMixin, TabularInline):

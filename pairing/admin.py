@@ -36,7 +36,6 @@ class PairingAdmin(ScopedAdmin):
     list_select_related = ["child", "child__region", "child__region__parent"]
     autocomplete_fields = ["child"]
     inlines = [PairingMemberInline]
-    date_hierarchy = "started_on"
 
     def get_queryset(self, request):
         current = PairingMember.objects.filter(left_on__isnull=True).select_related("volunteer")

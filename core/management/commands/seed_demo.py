@@ -1,26 +1,32 @@
+import time
+
 from django.utils.translation import gettext as _
 
 from core.commands import ChineseCommand
-from core.demo import DemoSize, Generator
+from core.demo import SCALES, Generator
 from regions.models import Region
-
-SCALES = {"demo": DemoSize()}
 
 
 class Command(ChineseCommand):
-    help = "Load a believable demo district (吕梁市离石区) and print the demo logins."
+    help = "Load demo data (demo: 吕梁市离石区 as in the report; city/province for benchmarks) and print logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=["demo", "city", "province"], default="demo")
+        parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
         parser.add_argument("--seed", type=int, default=2025)
 
     def handle(self, *args, scale, seed, **options):
-        if scale not in SCALES:
-            self.stderr.write(_("The %(scale)s scale is not available yet.") % {"scale": scale})
-            return
-        accounts, created = Generator(SCALES[scale], seed=seed).run()
-        if created:
-            self.stdout.write(_("Demo data loaded: %(regions)d regions.") % {"regions": Region.objects.count()})
+        started = time.monotonic()
+
+        def progress(county, done):
+            if scale != "demo":
+                self.stdout.write(f"  {done}: {county.name} ({time.monotonic() - started:.0f}s)")
+
+        accounts, populated = Generator(SCALES[scale], seed=seed).run(progress=progress)
+        if populated:
+            self.stdout.write(
+                _("Demo data loaded: %(counties)d counties, %(regions)d regions, %(seconds).0f s.")
+                % {"counties": populated, "regions": Region.objects.count(), "seconds": time.monotonic() - started}
+            )
         else:
             self.stdout.write(_("Demo data already present; accounts refreshed."))
         self.stdout.write(_("Demo logins (username / password):"))
