@@ -132,9 +132,9 @@ class VisitEntryForm(forms.Form):
         if not data.get("visitors") and not (data.get("staff_visitors") or "").strip():
             self.add_error("visitors", _("Tick the caring mothers who visited or enter the staff who did."))
         colour = data.get("reassessed_colour")
-        if child is not None and colour and colour != child.card_colour:
-            if not (data.get("reassessment_reason") or "").strip():
-                self.add_error("reassessment_reason", _("Give the reason for changing the card colour."))
+        changes_colour = child is not None and colour and colour != child.card_colour
+        if changes_colour and not (data.get("reassessment_reason") or "").strip():
+            self.add_error("reassessment_reason", _("Give the reason for changing the card colour."))
         day = data.get("visited_on")
         if child is not None and day is not None and day < child.birth_date:
             self.add_error("visited_on", _("The visit date is before the child's birth date."))

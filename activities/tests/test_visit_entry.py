@@ -193,8 +193,8 @@ def test_it_accepts_at_most_six_photos(town_a, world):
 
 @pytest.fixture
 def photo_a(world, settings):
-    from activities.services import visit_add_photos
     from activities.photos import clean_photo
+    from activities.services import visit_add_photos
 
     (photo,) = visit_add_photos(visit=world["a"]["visit"], photos=[clean_photo(upload(jpeg_bytes()))])
     return photo
