@@ -68,7 +68,10 @@ class VisitEntryForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("This child is not in your area or no longer active.")},
     )
-    visited_on = forms.DateField(label=_("visit date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # An <input type="date"> takes and gives ISO dates whatever the language of the page.
+    visited_on = forms.DateField(
+        label=_("visit date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     mode = forms.ModelChoiceField(
         label=_("visit mode"), queryset=VisitMode.objects.filter(is_active=True), empty_label=None
     )

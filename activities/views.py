@@ -46,9 +46,13 @@ def search_children(user, query: str):
     if not query:
         return Child.objects.none()
     condition = {"id_number__endswith": query} if _ID_TAIL.match(query) else {"name__icontains": query}
-    return Child.objects.for_user(user).active().filter(**condition).select_related("region").order_by("name", "id")[
-        :SEARCH_LIMIT
-    ]
+    return (
+        Child.objects.for_user(user)
+        .active()
+        .filter(**condition)
+        .select_related("region")
+        .order_by("name", "id")[:SEARCH_LIMIT]
+    )
 
 
 @require_GET
@@ -103,10 +107,17 @@ def visit_entry(request):
                 "mode": form_default_mode(),
             },
         )
+    current = current_mother_ids(child) if child else []
     return render(
         request,
         "activities/visit_form.html",
-        {"form": form, "child": child, "child_label": child_label(child) if child else ""},
+        {
+            "form": form,
+            "child": child,
+            "child_label": child_label(child) if child else "",
+            "current_ids": current,
+            "others_count": sum(1 for pk, _label in form.fields["visitors"].choices if pk not in current),
+        },
     )
 
 

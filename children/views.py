@@ -49,9 +49,7 @@ def child_profile(request, pk):
     pairings = [
         {
             "pairing": pairing,
-            "members": [
-                {"member": m, "phone": phone_for(user, m.volunteer.phone)} for m in pairing.members.all()
-            ],
+            "members": [{"member": m, "phone": phone_for(user, m.volunteer.phone)} for m in pairing.members.all()],
         }
         for pairing in child.pairings.all()
     ]

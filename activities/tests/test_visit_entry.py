@@ -224,3 +224,11 @@ def test_the_page_fits_a_phone(town_a, world):
     css = (Path(django_settings.BASE_DIR) / "static/css/pages.css").read_text()
     widths = [int(w) for w in re.findall(r"(?:min-)?width:\s*(\d+)px", css)]
     assert widths and max(widths) <= 375
+
+
+def test_the_date_defaults_to_today_in_iso_form_for_the_date_picker(town_a, world):
+    page = town_a.get(
+        reverse(ENTRY), {"child": world["a"]["child"].pk}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    today = timezone.localdate().isoformat()
+    assert re.search(rf'<input type="date" name="visited_on" value="{today}"[^>]*max="{today}"', page)
