@@ -171,3 +171,10 @@ def visit_photo(request, pk):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def site_dropdown(request):
+    """Links in the admin's site menu (UNFOLD["SITE_DROPDOWN"]): the phone visit page for those who may use it."""
+    if not request.user.has_perm("activities.add_visit"):
+        return []
+    return [{"title": _("Record a visit"), "link": reverse("activities:visit_entry"), "icon": "add_location_alt"}]

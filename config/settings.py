@@ -148,7 +148,9 @@ UNFOLD = {
     "SITE_SUBHEADER": _("Women's federation case management"),
     "SITE_SYMBOL": "volunteer_activism",
     "SHOW_LANGUAGES": False,
+    # "View on site" on a child's admin page opens the child's profile (档案).
     "SHOW_VIEW_ON_SITE": True,
+    "SITE_DROPDOWN": "activities.views.site_dropdown",
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
 }
 

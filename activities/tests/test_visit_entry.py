@@ -232,3 +232,14 @@ def test_the_date_defaults_to_today_in_iso_form_for_the_date_picker(town_a, worl
     ).content.decode()
     today = timezone.localdate().isoformat()
     assert re.search(rf'<input type="date" name="visited_on" value="{today}"[^>]*max="{today}"', page)
+
+
+def test_the_admin_index_links_to_the_visit_page_for_township_staff(town_a):
+    page = town_a.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse(ENTRY)}"' in page
+    assert "走访登记" in page
+
+
+def test_the_admin_index_has_no_visit_link_for_read_only_users(client, users):
+    client.force_login(users["viewer"])
+    assert f'href="{reverse(ENTRY)}"' not in client.get(reverse("admin:index")).content.decode()

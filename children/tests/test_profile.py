@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -120,3 +121,12 @@ def test_the_profile_query_count_does_not_grow_with_visits(client, users, world)
     print(f"profile queries: {few} with 1 visit, {many} with 16 visits")
     assert many == few
     assert many <= 20
+
+
+def test_the_child_admin_page_links_to_the_profile(client, users, world):
+    child = world["a"]["child"]
+    client.force_login(users["admin"])
+    page = client.get(reverse("admin:children_child_change", args=[child.pk])).content.decode()
+    shortcut = reverse("admin:view_on_site", args=[ContentType.objects.get_for_model(child).pk, child.pk])
+    assert shortcut in page
+    assert client.get(shortcut)["Location"].endswith(child.get_absolute_url())
