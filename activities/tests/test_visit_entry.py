@@ -243,3 +243,16 @@ def test_the_admin_index_links_to_the_visit_page_for_township_staff(town_a):
 def test_the_admin_index_has_no_visit_link_for_read_only_users(client, users):
     client.force_login(users["viewer"])
     assert f'href="{reverse(ENTRY)}"' not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_another_township_cannot_open_the_confirmation_page(client, users, world):
+    client.force_login(users["town_b"])
+    response = client.get(reverse("activities:visit_saved", args=[world["a"]["visit"].pk]))
+    assert response.status_code == 404
+    assert "甲童" not in response.content.decode()
+
+
+def test_the_child_search_answers_nothing_to_anonymous_users(client, world):
+    response = client.get(reverse("activities:child_search"), {"q": "甲"})
+    assert response.status_code == 302
+    assert "甲童" not in response.content.decode()
