@@ -3,15 +3,19 @@
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from children.models import Child
 from children.services import child_change_colour
 
-from .models import Visit, VisitMode
+from .models import Visit, VisitMode, VisitPhoto
 
 #: The reason recorded on a card change that came from a visit's reassessment.
 REASSESSMENT_REASON = "走访评估"
+#: Photos a single visit may carry.
+MAX_PHOTOS_PER_VISIT = 6
 
 
 @transaction.atomic
@@ -56,3 +60,19 @@ def visit_record(
             by=by,
         )
     return visit
+
+
+@transaction.atomic
+def visit_add_photos(*, visit: Visit, photos) -> list[VisitPhoto]:
+    """Store photos already checked and re-encoded by ``activities.photos.clean_photo``."""
+    if visit.photos.count() + len(photos) > MAX_PHOTOS_PER_VISIT:
+        raise ValidationError(
+            _("A visit has at most %(max)d photos.") % {"max": MAX_PHOTOS_PER_VISIT}, code="too_many_photos"
+        )
+    saved = []
+    for content in photos:
+        photo = VisitPhoto(visit=visit)
+        photo.image.save(content.name, content, save=False)
+        photo.save()
+        saved.append(photo)
+    return saved

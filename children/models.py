@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -199,6 +200,9 @@ class Child(TimeStamped):
         info = parse_id_number(self.id_number)
         self.id_number, self.birth_date, self.gender = info.number, info.birth_date, info.gender
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("children:profile", args=[self.pk])
 
     def age_on(self, day: datetime.date) -> int:
         born = self.birth_date

@@ -138,6 +138,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Programme rules that federations may tune per deployment.
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)
+# Visit photos: largest accepted upload (bytes) and image size (pixels) before re-encoding.
+VISIT_PHOTO_MAX_BYTES = env.int("VISIT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+VISIT_PHOTO_MAX_PIXELS = env.int("VISIT_PHOTO_MAX_PIXELS", default=40_000_000)
 
 UNFOLD = {
     "SITE_TITLE": _("Caring Mothers"),
@@ -145,7 +148,9 @@ UNFOLD = {
     "SITE_SUBHEADER": _("Women's federation case management"),
     "SITE_SYMBOL": "volunteer_activism",
     "SHOW_LANGUAGES": False,
-    "SHOW_VIEW_ON_SITE": False,
+    # "View on site" on a child's admin page opens the child's profile (档案).
+    "SHOW_VIEW_ON_SITE": True,
+    "SITE_DROPDOWN": "activities.views.site_dropdown",
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
 }
 

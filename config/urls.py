@@ -1,8 +1,12 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
+# MEDIA_URL is deliberately not served: visit photos go through activities:visit_photo,
+# which checks that the user may see the child.
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("", include("activities.urls")),
+    path("", include("children.urls")),
 ]

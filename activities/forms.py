@@ -1,0 +1,144 @@
+"""The phone visit-entry form. Every choice is limited to the user's scope, so a forged id is
+an ordinary form error ("select a valid choice") and nothing is saved."""
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from children.models import CardColour, Child
+from volunteers.models import Volunteer
+
+from .models import VisitMode
+from .photos import clean_photo
+from .services import MAX_PHOTOS_PER_VISIT
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    widget = MultiplePhotoInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS_PER_VISIT:
+            raise forms.ValidationError(
+                _("At most %(max)d photos per visit."), code="too_many_photos", params={"max": MAX_PHOTOS_PER_VISIT}
+            )
+        errors, cleaned = [], []
+        for upload in files:
+            upload = super().clean(upload, initial)
+            try:
+                cleaned.append(clean_photo(upload))
+            except forms.ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+def mothers_for(user, child):
+    """Mothers offered for a child: active ones of the child's township plus the current mothers."""
+    current = current_mother_ids(child)
+    township = child.region.parent_id
+    return (
+        Volunteer.objects.for_user(user)
+        .filter(Q(region_id=township, status=Volunteer.Status.ACTIVE) | Q(pk__in=current))
+        .only("id", "name")
+        .order_by("name", "id")
+    )
+
+
+def current_mother_ids(child) -> list[int]:
+    from pairing.models import PairingMember
+
+    return list(PairingMember.objects.current().filter(pairing__child=child).values_list("volunteer_id", flat=True))
+
+
+class VisitEntryForm(forms.Form):
+    child = forms.ModelChoiceField(
+        label=_("child"),
+        queryset=Child.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("This child is not in your area or no longer active.")},
+    )
+    # An <input type="date"> takes and gives ISO dates whatever the language of the page.
+    visited_on = forms.DateField(
+        label=_("visit date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    mode = forms.ModelChoiceField(
+        label=_("visit mode"), queryset=VisitMode.objects.filter(is_active=True), empty_label=None
+    )
+    visitors = forms.ModelMultipleChoiceField(
+        label=_("caring mothers who visited"),
+        queryset=Volunteer.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    staff_visitors = forms.CharField(
+        label=_("staff who visited"),
+        max_length=200,
+        required=False,
+        help_text=_("Names of federation or township staff, separated by commas."),
+    )
+    findings = forms.CharField(label=_("what was found"), widget=forms.Textarea(attrs={"rows": 4}))
+    help_given = forms.CharField(label=_("help given"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    goods_value = forms.DecimalField(
+        label=_("value of goods (yuan)"),
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        initial=0,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+    )
+    reassessed_colour = forms.ChoiceField(
+        label=_("card colour reassessment"),
+        choices=[("", _("no change"))] + list(CardColour.choices),
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    reassessment_reason = forms.CharField(label=_("reason for the new colour"), max_length=200, required=False)
+    photos = MultiplePhotoField(
+        label=_("photos"),
+        help_text=_("Up to 6 JPEG or PNG photos; location data is removed."),
+        widget=MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
+
+    def __init__(self, *args, user, child=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["child"].queryset = Child.objects.for_user(user).active()
+        self.fields["visited_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if child is not None:
+            self.fields["visitors"].queryset = mothers_for(user, child)
+
+    def clean_visited_on(self):
+        day = self.cleaned_data["visited_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The visit date cannot be in the future."), code="future")
+        return day
+
+    def clean_goods_value(self):
+        value = self.cleaned_data.get("goods_value")
+        return 0 if value is None else value
+
+    def clean(self):
+        data = super().clean()
+        child = data.get("child")
+        if not data.get("visitors") and not (data.get("staff_visitors") or "").strip():
+            self.add_error("visitors", _("Tick the caring mothers who visited or enter the staff who did."))
+        colour = data.get("reassessed_colour")
+        changes_colour = child is not None and colour and colour != child.card_colour
+        if changes_colour and not (data.get("reassessment_reason") or "").strip():
+            self.add_error("reassessment_reason", _("Give the reason for changing the card colour."))
+        day = data.get("visited_on")
+        if child is not None and day is not None and day < child.birth_date:
+            self.add_error("visited_on", _("The visit date is before the child's birth date."))
+        return data

@@ -1,0 +1,180 @@
+"""Visit entry for township staff on a phone, and the checked photo view.
+
+Pages outside the admin; every row is reached through ``for_user`` like in the admin.
+"""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from children.models import Child
+from core.idnumber import mask_id_number, normalise_text
+
+from .forms import VisitEntryForm, current_mother_ids
+from .models import Visit, VisitMode, VisitPhoto
+from .services import visit_add_photos, visit_record
+
+LOGIN_URL = reverse_lazy("admin:login")
+SEARCH_LIMIT = 20
+_ID_TAIL = re.compile(r"^\d{3}[\dX]$")
+
+
+def staff_page(perm):
+    """Login (through the admin's login page) and a model permission; 403 when it is missing."""
+
+    def decorate(view):
+        return login_required(permission_required(perm, raise_exception=True)(view), login_url=LOGIN_URL)
+
+    return decorate
+
+
+def child_label(child) -> str:
+    # Always masked: labels are shown on phones in the field, whatever the role.
+    return f"{child.name} {mask_id_number(child.id_number)} · {child.region.name}"
+
+
+def search_children(user, query: str):
+    query = normalise_text(query).upper()
+    if not query:
+        return Child.objects.none()
+    condition = {"id_number__endswith": query} if _ID_TAIL.match(query) else {"name__icontains": query}
+    return (
+        Child.objects.for_user(user)
+        .active()
+        .filter(**condition)
+        .select_related("region")
+        .order_by("name", "id")[:SEARCH_LIMIT]
+    )
+
+
+@require_GET
+@staff_page("activities.add_visit")
+def child_search(request):
+    """JSON for the autocomplete: ``{"results": [{"id", "label", "url"}]}``."""
+    entry = reverse("activities:visit_entry")
+    results = [
+        {"id": c.pk, "label": child_label(c), "url": f"{entry}?child={c.pk}"}
+        for c in search_children(request.user, request.GET.get("q", ""))
+    ]
+    return JsonResponse({"results": results})
+
+
+def _chosen_child(user, raw):
+    if not raw or not str(raw).isdigit():
+        return None
+    return Child.objects.for_user(user).active().select_related("region").filter(pk=raw).first()
+
+
+@staff_page("activities.add_visit")
+def visit_entry(request):
+    """Step 1 (no child chosen): search. Step 2: the visit form for the chosen child."""
+    user = request.user
+    if request.method == "POST":
+        child = _chosen_child(user, request.POST.get("child"))
+        form = VisitEntryForm(request.POST, request.FILES, user=user, child=child)
+        if form.is_valid():
+            visit = _save(form, user)
+            messages.success(request, _("The visit has been saved."))
+            return redirect("activities:visit_saved", pk=visit.pk)
+    else:
+        child = _chosen_child(user, request.GET.get("child"))
+        if child is None:
+            query = request.GET.get("q", "")
+            return render(
+                request,
+                "activities/visit_search.html",
+                {
+                    "query": query,
+                    "results": [(c, child_label(c)) for c in search_children(user, query)],
+                    "not_found": bool(request.GET.get("child")),
+                },
+            )
+        form = VisitEntryForm(
+            user=user,
+            child=child,
+            initial={
+                "child": child.pk,
+                "visited_on": timezone.localdate(),
+                "visitors": current_mother_ids(child),
+                "mode": form_default_mode(),
+            },
+        )
+    current = current_mother_ids(child) if child else []
+    return render(
+        request,
+        "activities/visit_form.html",
+        {
+            "form": form,
+            "child": child,
+            "child_label": child_label(child) if child else "",
+            "current_ids": current,
+            "others_count": sum(1 for pk, _label in form.fields["visitors"].choices if pk not in current),
+        },
+    )
+
+
+def form_default_mode():
+    return VisitMode.objects.filter(is_active=True).values_list("pk", flat=True).first()
+
+
+def _save(form, user) -> Visit:
+    data = form.cleaned_data
+    with transaction.atomic():
+        visit = visit_record(
+            child=data["child"],
+            visited_on=data["visited_on"],
+            mode=data["mode"],
+            visitors=list(data["visitors"]),
+            staff_visitors=data["staff_visitors"].strip(),
+            findings=data["findings"].strip(),
+            help_given=data["help_given"].strip(),
+            goods_value=data["goods_value"],
+            reassessed_colour=data["reassessed_colour"],
+            reassessment_reason=data["reassessment_reason"].strip(),
+            by=user,
+        )
+        if data["photos"]:
+            visit_add_photos(visit=visit, photos=data["photos"])
+    return visit
+
+
+@require_GET
+@staff_page("activities.add_visit")
+def visit_saved(request, pk):
+    visit = get_object_or_404(Visit.objects.for_user(request.user).select_related("mode"), pk=pk)
+    child = Child.objects.with_visit_schedule().select_related("region").get(pk=visit.child_id)
+    return render(
+        request,
+        "activities/visit_saved.html",
+        {"visit": visit, "child": child, "child_label": child_label(child), "photo_count": visit.photos.count()},
+    )
+
+
+@require_GET
+@staff_page("activities.view_visit")
+def visit_photo(request, pk):
+    """A visit photo, only for a user who may see the child; never cached by shared caches."""
+    photo = get_object_or_404(VisitPhoto.objects.for_user(request.user), pk=pk)
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def site_dropdown(request):
+    """Links in the admin's site menu (UNFOLD["SITE_DROPDOWN"]): the phone visit page for those who may use it."""
+    if not request.user.has_perm("activities.add_visit"):
+        return []
+    return [{"title": _("Record a visit"), "link": reverse("activities:visit_entry"), "icon": "add_location_alt"}]

@@ -1,0 +1,68 @@
+"""The child's profile (档案): one printable page with everything recorded about a child."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse_lazy
+
+from activities.models import Visit, VisitPhoto
+from core.masking import id_number_for, phone_for
+from core.signals import child_record_viewed
+from pairing.models import Pairing, PairingMember
+from volunteers.models import Volunteer
+
+from .models import CardChange, Child
+
+
+@login_required(login_url=reverse_lazy("admin:login"))
+@permission_required("children.view_child", raise_exception=True)
+def child_profile(request, pk):
+    user = request.user
+    # A fixed number of queries whatever the history's length: one per list, none per row.
+    child = get_object_or_404(
+        Child.objects.for_user(user)
+        .with_visit_schedule()
+        .select_related("region__parent", "category")
+        .prefetch_related(
+            "difficulties",
+            Prefetch("card_changes", queryset=CardChange.objects.select_related("changed_by")),
+            Prefetch(
+                "pairings",
+                queryset=Pairing.objects.order_by("-started_on").prefetch_related(
+                    Prefetch(
+                        "members",
+                        queryset=PairingMember.objects.select_related("volunteer").order_by("joined_on", "id"),
+                    )
+                ),
+            ),
+            Prefetch(
+                "visits",
+                queryset=Visit.objects.select_related("mode").prefetch_related(
+                    Prefetch("visitors", queryset=Volunteer.objects.only("id", "name")),
+                    Prefetch("photos", queryset=VisitPhoto.objects.only("id", "visit_id")),
+                ),
+            ),
+        ),
+        pk=pk,
+    )
+    child_record_viewed.send(sender=Child, user=user, child=child)
+    pairings = [
+        {
+            "pairing": pairing,
+            "members": [{"member": m, "phone": phone_for(user, m.volunteer.phone)} for m in pairing.members.all()],
+        }
+        for pairing in child.pairings.all()
+    ]
+    return render(
+        request,
+        "children/profile.html",
+        {
+            "child": child,
+            "id_number": id_number_for(user, child.id_number),
+            "guardian_phone": phone_for(user, child.guardian_phone),
+            "card_changes": child.card_changes.all(),
+            "pairings": pairings,
+            "visits": child.visits.all(),
+            "can_add_visit": user.has_perm("activities.add_visit") and child.status == Child.Status.ACTIVE,
+        },
+    )
