@@ -46,3 +46,24 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# `make bench`: province-scale data on a fresh PostgreSQL database, then bench/run.py writes
+# bench/RESULTS.md. Not part of `make test`. BENCH_FRESH=0 reuses the seeded database;
+# BENCH_SCALE=city seeds a tenth; BENCH_CASES="changelists load" runs only those cases.
+BENCH_DB ?= aixin_bench
+BENCH_SCALE ?= province
+BENCH_FRESH ?= 1
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+BENCH_ENV := DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_DEBUG=off DJANGO_SECRET_KEY=bench-only-secret-key \
+	DJANGO_SECURE_SSL_REDIRECT=off DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost DJANGO_STATIC_ROOT=bench/.static
+
+bench: install
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	@if [ "$(BENCH_FRESH)" = "1" ]; then \
+	  psql "$(BENCH_PG)/postgres" -qc "DROP DATABASE IF EXISTS $(BENCH_DB)" && \
+	  psql "$(BENCH_PG)/postgres" -qc "CREATE DATABASE $(BENCH_DB)"; \
+	else psql "$(BENCH_PG)/postgres" -qc "CREATE DATABASE $(BENCH_DB)" 2>/dev/null || true; fi
+	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(BENCH_ENV) $(PY) manage.py seed_demo --scale $(BENCH_SCALE)
+	$(BENCH_ENV) $(PY) bench/run.py $(BENCH_CASES)

@@ -1,12 +1,27 @@
 """The benchmark cases. Each yields Rows: our figure, the comparison measured in the same run, the ratio."""
 
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
 from functools import partial
+from pathlib import Path
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import Group, User
 from django.test import override_settings
+from django.utils import timezone
+from django.utils.crypto import get_random_string
 
-from activities.models import ActivityType, VisitMode
+from activities.models import ActivityType, Visit, VisitMode
 from bench.harness import Row, fmt_ms, ratio, timed_queries
+from children.models import Child
+from regions.models import Level, Region, StaffProfile
 
 
 def first_pk(model):
@@ -55,3 +70,140 @@ def _get(client, url):
 
 
 ALL = {"changelists": changelists}
+
+
+LOAD_USERS = 50
+LOAD_SECONDS = 60
+LOAD_PORT = 8123
+
+
+def _load_sessions(client_factory, count):
+    """One township account per township (round robin) with a live session and its children."""
+    townships = list(
+        Region.objects.filter(level=Level.TOWNSHIP, children__children_living__isnull=False).distinct()[:count]
+    )
+    mode = VisitMode.objects.filter(is_active=True).order_by("pk").first().pk
+    today = timezone.localdate().isoformat()
+    group = Group.objects.get(name="township")
+    sessions = []
+    for i in range(count):
+        township = townships[i % len(townships)]
+        user, _ = User.objects.get_or_create(username=f"bench_load_{i}", defaults={"is_staff": True})
+        user.groups.set([group])
+        StaffProfile.objects.update_or_create(user=user, defaults={"region": township})
+        client = client_factory()
+        client.force_login(user)
+        children = list(Child.objects.for_user(user).active().values_list("pk", flat=True)[:50])
+        csrf = get_random_string(32)
+        sessions.append(
+            {
+                "session": client.cookies["sessionid"].value,
+                "csrf": csrf,
+                "children": children,
+                "mode": mode,
+                "today": today,
+            }
+        )
+    return sessions
+
+
+def _locust(users, seconds, env, csv_prefix):
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("locust")),
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            "--headless",
+            "--only-summary",
+            "-u",
+            str(users),
+            "-r",
+            str(max(1, users // 5)),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            f"http://127.0.0.1:{LOAD_PORT}",
+            "--csv",
+            csv_prefix,
+        ],
+        env=env,
+        check=False,
+        capture_output=True,
+    )
+    with open(f"{csv_prefix}_stats.csv", encoding="utf-8") as fh:
+        total = next(row for row in csv.DictReader(fh) if row["Name"] == "Aggregated")
+    return {
+        "requests": int(total["Request Count"]),
+        "failures": int(total["Failure Count"]),
+        "rps": float(total["Requests/s"]),
+        "p50": float(total["50%"]),
+        "p95": float(total["95%"]),
+    }
+
+
+def load(*, users, client_factory):
+    """50 township users for 60 s against gunicorn with production settings; the comparison is
+    one user alone for 20 s on the same server (how much latency concurrency adds)."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    users_file, tokens_file = workdir / "users.json", workdir / "tokens.txt"
+    users_file.write_text(json.dumps(_load_sessions(client_factory, LOAD_USERS)), encoding="utf-8")
+    tokens_file.write_text("", encoding="utf-8")
+    env = {**os.environ, "BENCH_LOAD_USERS": str(users_file), "BENCH_LOAD_TOKENS": str(tokens_file)}
+    server_env = {**os.environ, "DJANGO_DEBUG": "off", "DJANGO_SECURE_SSL_REDIRECT": "off"}
+    server_env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{LOAD_PORT}",
+            "--workers",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=server_env,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{LOAD_PORT}/admin/login/")
+        alone = _locust(1, 20, env, str(workdir / "one"))
+        crowd = _locust(LOAD_USERS, LOAD_SECONDS, env, str(workdir / "fifty"))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    tokens = [t for t in tokens_file.read_text(encoding="utf-8").split() if t]
+    stored = Counter(
+        token
+        for findings in Visit.objects.filter(findings__startswith="压测走访 ").values_list("findings", flat=True)
+        for token in [findings.split()[-1]]
+        if token in set(tokens)
+    )
+    lost = sum(1 for t in tokens if stored[t] == 0)
+    doubled = sum(1 for t in tokens if stored[t] > 1)
+    yield Row(
+        case=f"load: {LOAD_USERS} township users, {LOAD_SECONDS} s (gunicorn, 4 workers)",
+        ours=(
+            f"{crowd['rps']:.1f} req/s, p50 {crowd['p50']:.0f} ms, p95 {crowd['p95']:.0f} ms, "
+            f"{crowd['failures']} errors / {crowd['requests']}; {len(tokens)} visits submitted, "
+            f"{lost} lost, {doubled} doubled"
+        ),
+        other=f"1 user: {alone['rps']:.1f} req/s, p50 {alone['p50']:.0f} ms, p95 {alone['p95']:.0f} ms",
+        ratio=f"p95 {ratio(crowd['p95'], alone['p95'])}",
+        target="0 errors, 0 lost/doubled, p95 ≤ 500 ms",
+        ok=crowd["failures"] == 0 and lost == 0 and doubled == 0 and crowd["p95"] <= 500,
+    )
+
+
+def _wait_for(url, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - loopback only
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"server did not answer at {url}")
+
+
+ALL["load"] = load
