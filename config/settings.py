@@ -158,20 +158,18 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 # core.security.axes_cool_off answers 15 or 30 minutes depending on whether the pair is locked.
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_FAILURE_WINDOW = datetime.timedelta(minutes=15)
-AXES_LOCKOUT_DURATION = datetime.timedelta(minutes=30)
+LOGIN_FAILURE_WINDOW = datetime.timedelta(minutes=15)
+LOGIN_LOCKOUT_DURATION = datetime.timedelta(minutes=30)
 AXES_COOLOFF_TIME = "core.security.axes_cool_off"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
 AXES_COOLOFF_MESSAGE = _("Too many failed logins: this account is locked for 30 minutes. Please try again later.")
-# Behind a reverse proxy the client address is in X-Forwarded-For; trust it only from the number
-# of proxies the deployment says it has (0 = none, use REMOTE_ADDR; a client can forge the header).
-AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
-AXES_IPWARE_PROXY_ORDER = "right-most"
+# Behind a reverse proxy the client address is in X-Forwarded-For. DJANGO_PROXY_COUNT says how
+# many proxies of ours append to it; the address the outermost of them saw is the client (what a
+# client writes into the header itself is further left and ignored). 0 = no proxy: REMOTE_ADDR.
+PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 # Axes' own tables (usernames, addresses) are for superusers only; the audit app keeps the login log.
 AXES_ENABLE_ADMIN = True
 

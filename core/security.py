@@ -15,7 +15,7 @@ def axes_cool_off(request=None) -> datetime.timedelta:
     from axes.helpers import get_client_username
     from axes.models import AccessAttempt
 
-    window, lock = settings.AXES_FAILURE_WINDOW, settings.AXES_LOCKOUT_DURATION
+    window, lock = settings.LOGIN_FAILURE_WINDOW, settings.LOGIN_LOCKOUT_DURATION
     if request is None:
         return lock
     username = get_client_username(request)
@@ -29,3 +29,18 @@ def axes_cool_off(request=None) -> datetime.timedelta:
         attempt_time__gte=timezone.now() - lock,
     ).exists()
     return lock if locked else window
+
+
+def client_ip(request) -> str | None:
+    """The client's address, trusting X-Forwarded-For only as far as our own proxies go.
+
+    Each of ``PROXY_COUNT`` proxies appends the address it received the request from, so the
+    entry that many places from the right is the client; entries further left are whatever
+    the client sent and may be forged.
+    """
+    count = settings.PROXY_COUNT
+    if count > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR")
