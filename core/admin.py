@@ -111,10 +111,10 @@ class ArchivedFilter(admin.SimpleListFilter):
         return [("include", _("current and archived")), ("only", _("archived only"))]
 
     def choices(self, changelist):
-        for choice in super().choices(changelist):
-            if choice.get("display") == _("All"):
-                choice = {**choice, "display": _("current only")}
-            yield choice
+        choices = super().choices(changelist)
+        # The first choice is Django's "All", which here means the default: current rows only.
+        yield {**next(choices), "display": _("current only")}
+        yield from choices
 
     def queryset(self, request, queryset):
         archived = ARCHIVED[queryset.model._meta.label_lower]
