@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from children.models import CardColour
 from core.models import Lookup, TimeStamped
@@ -111,6 +112,7 @@ class Visit(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = VisitQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[visitors])
 
     class Meta:
         verbose_name = _("visit")
@@ -177,6 +179,7 @@ class Activity(TimeStamped):
     description = models.TextField(_("description"), blank=True)
 
     objects = RegionOwnedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[children, volunteers])
 
     class Meta:
         verbose_name = _("activity")

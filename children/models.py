@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.idnumber import FEMALE, MALE, parse_id_number, validate_id_number, validate_phone
 from core.models import Lookup, TimeStamped
@@ -178,6 +179,7 @@ class Child(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ChildQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[difficulties])
 
     class Meta:
         verbose_name = _("child")
@@ -236,6 +238,7 @@ class CardChange(models.Model):
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     objects = CardChangeQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("card colour change")

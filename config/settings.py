@@ -4,6 +4,7 @@ Everything that differs between a laptop and production comes from the environme
 (django-environ); there is no separate production settings file.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.import_export",
+    "unfold.contrib.simple_history",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -37,6 +39,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "import_export",
+    "simple_history",
+    "axes",
+    "csp",
     "core",
     "regions",
     "volunteers",
@@ -44,6 +49,7 @@ INSTALLED_APPS = [
     "pairing",
     "activities",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -54,8 +60,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "regions.middleware.MustChangePasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a lockout raised during authentication into a response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username+IP is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -135,6 +152,59 @@ if not DEBUG:
     SECURE_REFERRER_POLICY = "same-origin"
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# Login guessing (django-axes): 5 failures for one username from one IP within 15 minutes lock
+# that pair for 30 minutes. The window and the lock differ, which axes has no two settings for;
+# core.security.axes_cool_off answers 15 or 30 minutes depending on whether the pair is locked.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_FAILURE_WINDOW = datetime.timedelta(minutes=15)
+LOGIN_LOCKOUT_DURATION = datetime.timedelta(minutes=30)
+AXES_COOLOFF_TIME = "core.security.axes_cool_off"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
+AXES_COOLOFF_MESSAGE = _("Too many failed logins: this account is locked for 30 minutes. Please try again later.")
+# Behind a reverse proxy the client address is in X-Forwarded-For. DJANGO_PROXY_COUNT says how
+# many proxies of ours append to it; the address the outermost of them saw is the client (what a
+# client writes into the header itself is further left and ignored). 0 = no proxy: REMOTE_ADDR.
+PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+# Axes' own tables (usernames, addresses) are for superusers only; the audit app keeps the login log.
+AXES_ENABLE_ADMIN = True
+
+# History (django-simple-history): reverting from the history page would bypass the services
+# (card colour changes, pairing ends), so history is read-only.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+# django-import-export: exporting needs the change permission on the model (county admins for
+# registers, township staff for visits and activities, viewers nothing); importing likewise.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+
+# Audit logs are kept at least this long; prune_logs refuses anything shorter.
+AUDIT_MIN_RETENTION_DAYS = 183
+
+# Content-Security-Policy (django-csp 4). The unfold admin needs two relaxations, both checked
+# against its templates: 'unsafe-eval' for scripts because its bundled Alpine.js evaluates
+# x-data/@click expressions with the Function constructor (the standard, non-CSP build), and
+# 'unsafe-inline' for styles because its templates carry style="" attributes and <style> blocks
+# (theme colours). Scripts stay same-origin only: no inline <script> is allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-eval'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Programme rules that federations may tune per deployment.
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)

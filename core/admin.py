@@ -1,11 +1,35 @@
-"""Admin base classes: every scoped register reaches its rows through ``for_user``."""
+"""Admin base classes: every scoped register reaches its rows through ``for_user``.
+
+Cross-cutting rules live here so each app's admin stays declarative: region scope on every
+path (lists, forms, autocomplete, raw-id labels, actions, history), masking of ID and phone
+numbers, superuser-only deletes, archived rows behind a filter, and who may export or import.
+"""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.paginator import InfinitePaginator
+from unfold.widgets import UnfoldForeignKeyRawIdWidget
 
+from core.masking import id_number_for, phone_for, sees_full_identity
+from core.signals import child_record_viewed
 from regions.models import Level, Region
+
+#: Fields shown masked to users without ``children.view_full_identity``, and how to mask them.
+SENSITIVE_FIELDS = {"id_number": id_number_for, "phone": phone_for, "guardian_phone": phone_for}
+
+#: Rows that are archived rather than deleted; default changelists hide them behind a filter.
+ARCHIVED = {
+    "children.child": Q(status="exited"),
+    "volunteers.volunteer": Q(status="left"),
+    "pairing.pairing": Q(ended_on__isnull=False),
+}
 
 
 def _scoped(queryset, request):
@@ -13,6 +37,28 @@ def _scoped(queryset, request):
     if hasattr(queryset, "for_user"):
         return queryset.for_user(request.user)
     return queryset
+
+
+class ScopedRawIdWidget(UnfoldForeignKeyRawIdWidget):
+    """A raw-id input whose label only names rows the user may see.
+
+    Django looks the label up through the model's default manager (ticket #37213), so a
+    forged or stale id would print another township's child next to the box.
+    """
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.queryset is None or self.queryset.filter(**{key: value}).exists()
+        except (ValueError, TypeError):
+            visible = False
+        if not visible:
+            return "", ""
+        return super().label_and_url_for_value(value)
 
 
 class ScopedFormfieldsMixin:
@@ -28,6 +74,10 @@ class ScopedFormfieldsMixin:
             if queryset is None:
                 queryset = db_field.remote_field.model._default_manager.all()
             kwargs["queryset"] = _scoped(queryset, request)
+        if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+            kwargs["widget"] = ScopedRawIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using"), queryset=kwargs["queryset"]
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -39,7 +89,44 @@ class ScopedFormfieldsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedAdmin(ScopedFormfieldsMixin, ModelAdmin):
+class MaskingHistoryHelper(HistoricalRecordContextHelper):
+    """History diffs show ID and phone numbers masked to users without the permission."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        mask = SENSITIVE_FIELDS.get(change.field)
+        return mask(self.user, value) if mask and isinstance(value, str) else value
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    """Current rows by default; archived ones (exited, left, ended) only when asked for."""
+
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("include", _("current and archived")), ("only", _("archived only"))]
+
+    def choices(self, changelist):
+        choices = super().choices(changelist)
+        # The first choice is Django's "All", which here means the default: current rows only.
+        yield {**next(choices), "display": _("current only")}
+        yield from choices
+
+    def queryset(self, request, queryset):
+        archived = ARCHIVED[queryset.model._meta.label_lower]
+        if self.value() == "include":
+            return queryset
+        if self.value() == "only":
+            return queryset.filter(archived)
+        return queryset.exclude(archived)
+
+
+class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
 
@@ -55,6 +142,108 @@ class ScopedAdmin(ScopedFormfieldsMixin, ModelAdmin):
             results = queryset.filter(pk__in=results.values("pk"))
         return results, False
 
+    # An id outside the user's scope is "not found", not a redirect naming what was asked for.
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Opening a child's record is logged (who looked at which child, and when).
+        if change and obj is not None and request.method == "GET" and self.model._meta.label_lower == "children.child":
+            child_record_viewed.send(sender=type(self), user=request.user, child=obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    # -- deletion: nothing about a child is lost, only superusers delete ------------------
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    # -- archived rows ------------------------------------------------------------------------
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if self.model._meta.label_lower in ARCHIVED:
+            filters.insert(0, ArchivedFilter)
+        return filters
+
+    # -- masking ------------------------------------------------------------------------------
+    def _masked(self, name):
+        return f"masked_{name}" if name in SENSITIVE_FIELDS else name
+
+    def get_list_display(self, request):
+        fields = super().get_list_display(request)
+        if sees_full_identity(request.user):
+            return fields
+        return [self._masked(f) if isinstance(f, str) else f for f in fields]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or sees_full_identity(request.user):
+            return fieldsets
+
+        def swap(field):
+            return tuple(swap(f) for f in field) if isinstance(field, (list, tuple)) else self._masked(field)
+
+        return [(name, {**opts, "fields": [swap(f) for f in opts["fields"]]}) for name, opts in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not sees_full_identity(request.user):
+            model_fields = {f.name for f in self.model._meta.get_fields()}
+            fields += [f"masked_{name}" for name in SENSITIVE_FIELDS if name in model_fields]
+        return fields
+
+    @admin.display(description=_("ID number"), ordering="id_number")
+    def masked_id_number(self, obj):
+        return id_number_for(None, obj.id_number or "")
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def masked_phone(self, obj):
+        return phone_for(None, obj.phone or "")
+
+    @admin.display(description=_("guardian's phone"), ordering="guardian_phone")
+    def masked_guardian_phone(self, obj):
+        return phone_for(None, obj.guardian_phone or "")
+
+    # -- history (django-simple-history) ----------------------------------------------------
+    def _has_history(self):
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
+    def _scoped_object_or_404(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        # simple-history would rebuild an object missing from the queryset out of its history
+        # rows, which for a non-superuser means another township's record: not found instead.
+        if obj is None and not request.user.is_superuser:
+            raise Http404
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._scoped_object_or_404(request, object_id)
+        if not self._has_history():
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self._has_history():
+            raise Http404
+        self._scoped_object_or_404(request, object_id)
+        # The version page saves a posted form even with reverting disabled; history is read-only.
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return MaskingHistoryHelper(self.model, historical_record, user=request.user)
+
+    # -- django-import-export hooks (used once an admin mixes import/export in) ---------------
+    def has_export_permission(self, request):
+        """Exports carry personal data: only users who may change the rows may export them.
+
+        County admins change every register; township staff only visits and activities;
+        viewers nothing — which is the issue's export rule, expressed through permissions.
+        """
+        return self.has_view_permission(request) and self.has_change_permission(request)
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
 
 class LargeTableAdmin(ScopedAdmin):
     """For tables that grow to millions of rows (visits): pages without a COUNT of all rows."""
@@ -69,6 +258,9 @@ class ScopedInline(ScopedFormfieldsMixin, TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
 
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
 
 class ReadOnlyInline(TabularInline):
     extra = 0
@@ -79,6 +271,25 @@ class ReadOnlyInline(TabularInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """Logs: visible to those with the view permission, within their region, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_export_permission(self, request):
+        return False
+
+    def has_import_permission(self, request):
         return False
 
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from core.models import TimeStamped
 from regions.scoping import ScopedQuerySet
@@ -34,6 +35,7 @@ class Pairing(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = PairingQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("pairing")
@@ -92,6 +94,7 @@ class PairingMember(TimeStamped):
     left_on = models.DateField(_("left on"), null=True, blank=True)
 
     objects = PairingMemberQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("pairing member")

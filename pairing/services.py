@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from children.models import Child
 from volunteers.models import Volunteer
@@ -45,14 +46,19 @@ def pairing_create(*, child: Child, volunteers: list[Volunteer], started_on: dat
         raise ValidationError(Pairing._meta.constraints[0].violation_error_message, code="already_paired")
     _check_capacity(volunteers)
     pairing = Pairing.objects.create(child=child, started_on=started_on)
-    PairingMember.objects.bulk_create(
-        PairingMember(
-            pairing=pairing,
-            volunteer=volunteer,
-            role=PairingMember.Role.LEAD if i == 0 else PairingMember.Role.ASSISTING,
-            joined_on=started_on,
-        )
-        for i, volunteer in enumerate(volunteers)
+    # bulk_create skips save() and so the history signals; this variant writes history rows too.
+    bulk_create_with_history(
+        [
+            PairingMember(
+                pairing=pairing,
+                volunteer=volunteer,
+                role=PairingMember.Role.LEAD if i == 0 else PairingMember.Role.ASSISTING,
+                joined_on=started_on,
+            )
+            for i, volunteer in enumerate(volunteers)
+        ],
+        PairingMember,
+        default_user=by,
     )
     return pairing
 

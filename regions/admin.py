@@ -41,8 +41,31 @@ admin.site.unregister(User)
 admin.site.unregister(Group)
 
 
+class SuperuserOnlyAdmin:
+    """Accounts and roles are managed by superusers only.
+
+    A county admin managing accounts could grant themselves a wider region or a superuser's
+    password; keeping this with superusers is the simplest rule that cannot leak.
+    """
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
 @admin.register(User)
-class StaffUserAdmin(BaseUserAdmin, ModelAdmin):
+class StaffUserAdmin(SuperuserOnlyAdmin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -57,5 +80,5 @@ class StaffUserAdmin(BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(SuperuserOnlyAdmin, BaseGroupAdmin, ModelAdmin):
     pass

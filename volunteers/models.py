@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from children.models import Gender
 from core.idnumber import validate_id_number, validate_phone
@@ -27,6 +28,7 @@ class VolunteerTeam(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = VolunteerTeamQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("volunteer team")
@@ -96,6 +98,7 @@ class Volunteer(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = VolunteerQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("caring mother")
@@ -133,6 +136,7 @@ class Training(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = TrainingQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[attendees])
 
     class Meta:
         verbose_name = _("training")

@@ -1,0 +1,46 @@
+"""Login throttling rules that django-axes cannot express with its plain settings."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def axes_cool_off(request=None) -> datetime.timedelta:
+    """15 minutes to count failures in, 30 minutes of lock once the limit is reached.
+
+    Axes has one "cool-off" duration for both. It is asked for the duration per request, so
+    answer the lock duration while this username+IP pair is locked and the window otherwise.
+    """
+    from axes.helpers import get_client_username
+    from axes.models import AccessAttempt
+
+    window, lock = settings.LOGIN_FAILURE_WINDOW, settings.LOGIN_LOCKOUT_DURATION
+    if request is None:
+        return lock
+    username = get_client_username(request)
+    ip_address = getattr(request, "axes_ip_address", None)
+    if not username or not ip_address:
+        return window
+    locked = AccessAttempt.objects.filter(
+        username=username,
+        ip_address=ip_address,
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        attempt_time__gte=timezone.now() - lock,
+    ).exists()
+    return lock if locked else window
+
+
+def client_ip(request) -> str | None:
+    """The client's address, trusting X-Forwarded-For only as far as our own proxies go.
+
+    Each of ``PROXY_COUNT`` proxies appends the address it received the request from, so the
+    entry that many places from the right is the client; entries further left are whatever
+    the client sent and may be forged.
+    """
+    count = settings.PROXY_COUNT
+    if count > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR")

@@ -1,0 +1,330 @@
+"""The access matrix: every scoped admin × every admin path × every role, from the registry.
+
+A model is *scoped* when its default queryset has ``for_user``; lookup tables without a region
+are shared and exempt. For each scoped admin and each role the checks below compare what the
+admin shows or accepts with what ``for_user`` says the user may see, and look for township B's
+names in every response a township A user (or a user without a region) receives.
+"""
+
+import datetime
+import json
+
+from django.core.exceptions import ValidationError
+from django.db.models import ForeignKey, ManyToManyField
+from django.test import RequestFactory
+from django.urls import NoReverseMatch, reverse
+
+from activities.models import Course, Workstation
+from audit.models import LedgerEvent, LoginEvent, RecordView
+from children.services import child_change_colour
+from core.admin import ArchivedFilter
+from volunteers.models import Training
+
+ROLES = ["town_a", "admin", "viewer", "nobody"]
+
+
+def is_scoped(model) -> bool:
+    return hasattr(model._default_manager.all(), "for_user")
+
+
+def scoped_admins(site):
+    return sorted(
+        ((m, ma) for m, ma in site._registry.items() if is_scoped(m)),
+        key=lambda item: item[0]._meta.label,
+    )
+
+
+def build_rows(world, users):
+    """One row in township A and one in township B for every scoped model with an admin."""
+    regions = world["regions"]
+    rows = {}
+    for key in ("a", "b"):
+        w, town = world[key], regions[f"town_{key}"]
+        change = child_change_colour(
+            child=w["child"], to_colour="red", effective_on=datetime.date(2025, 2, 1), reason="复评", by=None
+        )
+        training = Training.objects.create(title=f"{town.name}培训", held_on=datetime.date(2025, 3, 1), region=town)
+        training.attendees.add(w["mother"])
+        user = users[f"town_{key}"]
+        made = {
+            "regions.region": town,
+            "regions.staffprofile": user.staff_profile,
+            "children.child": w["child"],
+            "children.cardchange": change,
+            "volunteers.volunteer": w["mother"],
+            "volunteers.volunteerteam": w["team"],
+            "volunteers.training": training,
+            "pairing.pairing": w["pairing"],
+            "pairing.pairingmember": w["pairing"].members.get(),
+            "activities.visit": w["visit"],
+            "activities.activity": w["activity"],
+            "activities.course": Course.objects.create(name=f"{town.name}课程", region=town),
+            "activities.workstation": Workstation.objects.create(name=f"{town.name}工作站", region=town),
+            "audit.loginevent": LoginEvent.objects.create(kind="login", username=user.username, user=user, region=town),
+            "audit.recordview": RecordView.objects.create(user=user, child=w["child"], region=w["child"].region),
+            "audit.ledgerevent": LedgerEvent.objects.create(
+                direction="export", ledger="visits", user=user, region=town, rows=1
+            ),
+        }
+        for label, obj in made.items():
+            rows.setdefault(label, {})[key] = obj
+    return rows
+
+
+def markers(world, users):
+    """Strings that identify township B; none may reach township A or a user without region."""
+    b = world["b"]
+    return [
+        b["child"].name,
+        b["child"].id_number,
+        b["mother"].name,
+        b["mother"].phone,
+        world["regions"]["town_b"].name,
+        world["regions"]["village_b1"].name,
+        users["town_b"].username,
+    ]
+
+
+def _request(user, method="get"):
+    request = getattr(RequestFactory(), method)("/")
+    request.user = user
+    return request
+
+
+def _snapshot(model, pk):
+    return list(model._default_manager.filter(pk=pk).values())
+
+
+class Matrix:
+    """Runs the checks for one admin site; collects failures and counts the cases it ran."""
+
+    def __init__(self, site, client, world, users):
+        self.site, self.client, self.world, self.users = site, client, world, users
+        self.rows = build_rows(world, users)
+        self.markers = markers(world, users)
+        self.failures: list[str] = []
+        self.cases = 0
+
+    # -- helpers ----------------------------------------------------------------------------
+    def url(self, model, view, *args):
+        return reverse(f"{self.site.name}:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+    def include_archived(self, model):
+        model_admin = self.site._registry[model]
+        filters = model_admin.get_list_filter(_request(self.users["admin"]))
+        return {"archived": "include"} if ArchivedFilter in filters else {}
+
+    def visible(self, user, obj) -> bool:
+        return type(obj)._default_manager.for_user(user).filter(pk=obj.pk).exists()
+
+    def fail(self, model, role, path, message):
+        self.failures.append(f"{model._meta.label} / {path} / {role}: {message}")
+
+    def no_markers(self, model, role, path, response, ignore=""):
+        if role not in ("town_a", "nobody"):
+            return
+        body = response.content.decode(errors="replace")
+        if response.get("Content-Type", "").startswith("application/json"):
+            body = json.dumps(json.loads(body), ensure_ascii=False)
+        if ignore:
+            body = body.replace(ignore, "")
+        leaked = [m for m in self.markers if m and m in body]
+        if leaked:
+            self.fail(model, role, path, f"township B appears in the response: {leaked}")
+
+    def denied_or_missing(self, model, role, path, response):
+        if response.status_code not in (403, 404):
+            self.fail(model, role, path, f"expected 403/404 for an out-of-scope row, got {response.status_code}")
+
+    # -- the matrix ---------------------------------------------------------------------------
+    def run(self, model, model_admin):
+        label = model._meta.label_lower
+        if label not in self.rows:
+            self.fail(model, "-", "setup", "no township A/B rows: add this model to core.tests.matrix.build_rows")
+            return
+        for role in ROLES:
+            user = self.users[role]
+            self.client.force_login(user)
+            for check in (
+                self.check_changelist,
+                self.check_search,
+                self.check_change,
+                self.check_change_post,
+                self.check_delete,
+                self.check_history,
+                self.check_history_version,
+                self.check_autocomplete,
+                self.check_form_choices,
+                self.check_raw_id_label,
+                self.check_actions,
+                self.check_export,
+            ):
+                self.cases += 1
+                check(model, model_admin, role, user, self.rows[label]["a"], self.rows[label]["b"])
+
+    def check_changelist(self, model, ma, role, user, a, b):
+        response = self.client.get(self.url(model, "changelist"), self.include_archived(model))
+        if response.status_code == 403:
+            if ma.has_view_or_change_permission(_request(user)):
+                self.fail(model, role, "changelist", "403 although the user may view")
+            return
+        if response.status_code != 200:
+            self.fail(model, role, "changelist", f"answered {response.status_code}")
+            return
+        shown = set(response.context["cl"].queryset.values_list("pk", flat=True))
+        for obj in (a, b):
+            if (obj.pk in shown) != self.visible(user, obj):
+                self.fail(model, role, "changelist/count", f"row {obj} shown={obj.pk in shown}")
+        self.no_markers(model, role, "changelist", response)
+
+    def check_search(self, model, ma, role, user, a, b):
+        if not ma.search_fields:
+            return
+        term = str(b)[:2]
+        response = self.client.get(self.url(model, "changelist"), {"q": term, **self.include_archived(model)})
+        if response.status_code == 200:
+            shown = set(response.context["cl"].queryset.values_list("pk", flat=True))
+            if b.pk in shown and not self.visible(user, b):
+                self.fail(model, role, "search", "search finds an out-of-scope row")
+        # The term itself is echoed in the search box; anything else of B's must not appear.
+        self.no_markers(model, role, "search", response, ignore=term)
+
+    def check_change(self, model, ma, role, user, a, b):
+        response = self.client.get(self.url(model, "change", b.pk))
+        if not self.visible(user, b):
+            self.denied_or_missing(model, role, "change", response)
+        elif ma.has_view_or_change_permission(_request(user)) and response.status_code != 200:
+            self.fail(model, role, "change", f"a visible row answers {response.status_code}")
+        self.no_markers(model, role, "change", response)
+
+    def check_change_post(self, model, ma, role, user, a, b):
+        before = _snapshot(model, b.pk)
+        response = self.client.post(self.url(model, "change", b.pk), {})
+        if not self.visible(user, b) or not ma.has_change_permission(_request(user)):
+            self.denied_or_missing(model, role, "change POST", response)
+        if _snapshot(model, b.pk) != before and not ma.has_change_permission(_request(user), b):
+            self.fail(model, role, "change POST", "the row was changed")
+        self.no_markers(model, role, "change POST", response)
+
+    def check_delete(self, model, ma, role, user, a, b):
+        for method in ("get", "post"):
+            response = getattr(self.client, method)(self.url(model, "delete", b.pk), {"post": "yes"})
+            self.denied_or_missing(model, role, f"delete {method}", response)
+            self.no_markers(model, role, "delete", response)
+        if not model._default_manager.filter(pk=b.pk).exists():
+            self.fail(model, role, "delete", "a non-superuser deleted a row")
+
+    def check_history(self, model, ma, role, user, a, b):
+        response = self.client.get(self.url(model, "history", b.pk))
+        if not self.visible(user, b):
+            self.denied_or_missing(model, role, "history", response)
+        elif ma.has_view_or_change_permission(_request(user)) and response.status_code != 200:
+            self.fail(model, role, "history", f"a visible row's history answers {response.status_code}")
+        self.no_markers(model, role, "history", response)
+
+    def check_history_version(self, model, ma, role, user, a, b):
+        history = getattr(model, "history", None)
+        if history is None:
+            return
+        version = history.filter(pk=b.pk).latest("history_date")
+        try:
+            url = self.url(model, "simple_history", b.pk, version.history_id)
+        except NoReverseMatch:
+            self.fail(model, role, "history version", "the model has history but the admin no version view")
+            return
+        response = self.client.get(url)
+        if not self.visible(user, b):
+            self.denied_or_missing(model, role, "history version", response)
+        self.no_markers(model, role, "history version", response)
+        before = _snapshot(model, b.pk)
+        response = self.client.post(url, {})
+        if response.status_code not in (403, 404) or _snapshot(model, b.pk) != before:
+            self.fail(model, role, "history version POST", f"answered {response.status_code}")
+
+    def _sources(self, model):
+        """(admin, form field name) pairs whose choices are rows of ``model``."""
+        for source_model, source_admin in self.site._registry.items():
+            for field in source_model._meta.get_fields():
+                if isinstance(field, (ForeignKey, ManyToManyField)) and field.related_model is model:
+                    yield source_model, source_admin, field
+
+    def check_autocomplete(self, model, ma, role, user, a, b):
+        for source_model, source_admin, field in self._sources(model):
+            if field.name not in source_admin.autocomplete_fields:
+                continue
+            response = self.client.get(
+                reverse(f"{self.site.name}:autocomplete"),
+                {
+                    "app_label": source_model._meta.app_label,
+                    "model_name": source_model._meta.model_name,
+                    "field_name": field.name,
+                    "term": "",
+                },
+            )
+            if response.status_code == 200:
+                ids = {item["id"] for item in response.json()["results"]}
+                if str(b.pk) in ids and not self.visible(user, b):
+                    self.fail(model, role, f"autocomplete via {source_model._meta.label}.{field.name}", "offers B")
+            self.no_markers(model, role, "autocomplete", response)
+
+    def _form_fields(self, source_admin, request):
+        form = source_admin.get_form(request, None)
+        yield from form.base_fields.items()
+        for inline in source_admin.get_inline_instances(request, None):
+            yield from inline.get_formset(request, None).form.base_fields.items()
+
+    def check_form_choices(self, model, ma, role, user, a, b):
+        request = _request(user)
+        for source_model, source_admin, field in self._sources(model):
+            fields = dict(self._form_fields(source_admin, request))
+            form_field = fields.get(field.name)
+            if form_field is None or not hasattr(form_field, "queryset"):
+                continue
+            offered = form_field.queryset.filter(pk=b.pk).exists()
+            if offered and not self.visible(user, b):
+                self.fail(model, role, f"form choices of {source_model._meta.label}.{field.name}", "offers B")
+            try:
+                form_field.clean([str(b.pk)] if isinstance(field, ManyToManyField) else str(b.pk))
+                accepted = True
+            except ValidationError:
+                accepted = False
+            if accepted and not self.visible(user, b):
+                self.fail(model, role, f"forged id in {source_model._meta.label}.{field.name}", "accepted")
+        if ma.has_add_permission(_request(user)):
+            self.no_markers(model, role, "add form", self.client.get(self.url(model, "add")))
+
+    def check_raw_id_label(self, model, ma, role, user, a, b):
+        request = _request(user)
+        for source_model, source_admin, field in self._sources(model):
+            if not isinstance(field, ForeignKey) or not field.editable:
+                continue
+            probe_class = type("RawIdProbe", (type(source_admin),), {"raw_id_fields": (field.name,)})
+            probe = probe_class(source_model, self.site)
+            form_field = probe.get_form(request, None, fields=[field.name]).base_fields.get(field.name)
+            if form_field is None or not hasattr(form_field.widget, "label_and_url_for_value"):
+                continue
+            label, _url = form_field.widget.label_and_url_for_value(b.pk)
+            if label and not self.visible(user, b):
+                self.fail(model, role, f"raw-id label of {source_model._meta.label}.{field.name}", f"shows {label}")
+
+    def check_actions(self, model, ma, role, user, a, b):
+        request = _request(user)
+        for name in ma.get_actions(request):
+            before = _snapshot(model, b.pk)
+            response = self.client.post(
+                self.url(model, "changelist"), {"action": name, "_selected_action": [b.pk], "post": "yes"}
+            )
+            if not self.visible(user, b) and _snapshot(model, b.pk) != before:
+                self.fail(model, role, f"action {name}", "changed an out-of-scope row")
+            self.no_markers(model, role, f"action {name}", response)
+
+    def check_export(self, model, ma, role, user, a, b):
+        if not hasattr(ma, "get_export_queryset"):
+            return
+        request = _request(user)
+        request.GET = {}
+        if not ma.has_export_permission(request):
+            return
+        exported = set(ma.get_export_queryset(request).values_list("pk", flat=True))
+        if b.pk in exported and not self.visible(user, b):
+            self.fail(model, role, "export", "exports B's row")

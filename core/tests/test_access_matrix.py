@@ -1,0 +1,58 @@
+"""Issue 3, item 4: the access matrix over every scoped admin in the registry."""
+
+import pytest
+from django.contrib import admin
+
+from children.models import Child
+
+from .matrix import ROLES, Matrix, is_scoped, scoped_admins
+
+SCOPED = scoped_admins(admin.site)
+
+
+def test_it_derives_scoped_and_shared_admins_from_the_querysets():
+    labels = {model._meta.label for model, _ in SCOPED}
+    shared = {m._meta.label for m in admin.site._registry if not is_scoped(m)}
+    assert {"children.Child", "pairing.Pairing", "activities.Visit", "audit.RecordView"} <= labels
+    assert {"children.ChildCategory", "activities.VisitMode", "children.VisitPolicy"} <= shared
+
+
+@pytest.mark.parametrize("model,model_admin", SCOPED, ids=[m._meta.label for m, _ in SCOPED])
+def test_it_keeps_each_township_to_its_own_rows_on_every_admin_path(client, world, users, model, model_admin):
+    matrix = Matrix(admin.site, client, world, users)
+    matrix.run(model, model_admin)
+    assert matrix.failures == []
+    assert matrix.cases == len(ROLES) * 12
+
+
+@pytest.mark.urls("core.tests.unscoped_site")
+def test_it_catches_a_deliberately_unscoped_admin(client, world, users):
+    from .unscoped_site import site
+
+    matrix = Matrix(site, client, world, users)
+    matrix.run(Child, site._registry[Child])
+    paths = {failure.split(" / ")[1] for failure in matrix.failures}
+    assert {"changelist/count", "change", "history", "change POST"} <= paths
+    assert any(p.startswith("autocomplete via") for p in paths)
+    assert any("township B appears" in failure for failure in matrix.failures)
+
+
+def test_it_labels_raw_id_inputs_only_with_rows_in_scope(world, users):
+    """Django's raw-id widget names any row by id (ticket #37213); the scoped one does not."""
+    from django.test import RequestFactory
+    from unfold.admin import ModelAdmin
+
+    from activities.admin import VisitAdmin
+    from activities.models import Visit
+
+    request = RequestFactory().get("/")
+    request.user = users["town_a"]
+    b_child = world["b"]["child"]
+
+    def label(base):
+        probe = type("Probe", (base,), {"raw_id_fields": ("child",), "autocomplete_fields": ()})(Visit, admin.site)
+        widget = probe.get_form(request, None, fields=["child"]).base_fields["child"].widget
+        return widget.label_and_url_for_value(b_child.pk)[0]
+
+    assert label(ModelAdmin) == b_child.name
+    assert label(VisitAdmin) == ""

@@ -1,0 +1,32 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class MustChangePasswordMiddleware:
+    """A staff account created with a one-time password must set its own before anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        profile = self._pending_profile(request)
+        if profile is None:
+            return self.get_response(request)
+        change_url = reverse("admin:password_change")
+        allowed = {change_url, reverse("admin:password_change_done"), reverse("admin:logout"), reverse("admin:jsi18n")}
+        if request.path not in allowed:
+            return redirect(change_url)
+        response = self.get_response(request)
+        # Django's password change view redirects only after a valid form has saved the password.
+        if request.path == change_url and request.method == "POST" and response.status_code == 302:
+            profile.must_change_password = False
+            profile.save(update_fields=["must_change_password"])
+        return response
+
+    @staticmethod
+    def _pending_profile(request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        profile = getattr(user, "staff_profile", None)
+        return profile if profile is not None and profile.must_change_password else None
