@@ -1,16 +1,22 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ScopedAdmin, ScopedInline, TownshipFilter
+from core.admin import ReadOnlyInline, ScopedAdmin, TownshipFilter
 
+from .actions import add_member, end_pairings, leave_pairing, pair_view
 from .models import Pairing, PairingMember
 
 
-class PairingMemberInline(ScopedInline):
+class PairingMemberInline(ReadOnlyInline):
+    """Members are history: they join and leave through the actions, never by editing rows."""
+
     model = PairingMember
     fields = ["volunteer", "role", "joined_on", "left_on"]
-    autocomplete_fields = ["volunteer"]
+    readonly_fields = fields
+    show_change_link = False
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -37,6 +43,21 @@ class PairingAdmin(ScopedAdmin):
     autocomplete_fields = ["child"]
     inlines = [PairingMemberInline]
     date_hierarchy = "started_on"
+    actions = [end_pairings, add_member]
+    readonly_fields = ["child", "started_on", "ended_on", "end_reason"]
+
+    def get_urls(self):
+        pair = self.admin_site.admin_view(self._pair_view)
+        return [path("pair/", pair, name="pairing_pairing_pair"), *super().get_urls()]
+
+    def _pair_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return pair_view(self, request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Adding a pairing is pairing a child: one form, one service (limits, history).
+        return self._pair_view(request)
 
     def get_queryset(self, request):
         current = PairingMember.objects.filter(left_on__isnull=True).select_related("volunteer")
@@ -68,3 +89,8 @@ class PairingMemberAdmin(ScopedAdmin):
     search_fields = ["volunteer__name", "volunteer__phone", "pairing__child__name"]
     list_select_related = ["volunteer", "pairing", "pairing__child"]
     autocomplete_fields = ["pairing", "volunteer"]
+    actions = [leave_pairing]
+    readonly_fields = ["pairing", "volunteer", "role", "joined_on", "left_on"]
+
+    def has_add_permission(self, request):
+        return False

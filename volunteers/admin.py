@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
 
+from .actions import leave_programme
 from .models import Sector, Training, Volunteer, VolunteerTeam
 
 
@@ -41,6 +42,12 @@ class VolunteerAdmin(ScopedAdmin):
         (_("Programme"), {"fields": ["team", "region", "joined_on", "notes"]}),
         (_("Status"), {"fields": ["status", "left_on", "left_reason"]}),
     ]
+    actions = [leave_programme]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Leaving goes through the action, which also ends her pairings.
+        readonly = [*super().get_readonly_fields(request, obj)]
+        return [*readonly, "status", "left_on", "left_reason"] if obj is not None else readonly
 
 
 @admin.register(Training)
