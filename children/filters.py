@@ -5,6 +5,8 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from .models import OVERDUE
+
 #: Children due within this many days count as "due soon".
 DUE_SOON_DAYS = 7
 
@@ -32,7 +34,7 @@ class VisitStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         never = Q(last_contact__isnull=True)
         conditions = {
-            self.OVERDUE: Q(days_overdue__gt=0) | never,
+            self.OVERDUE: OVERDUE,
             self.DUE_SOON: Q(days_overdue__lte=0, days_overdue__gte=-DUE_SOON_DAYS) & ~never,
             self.ON_SCHEDULE: Q(days_overdue__lt=-DUE_SOON_DAYS) & ~never,
         }

@@ -34,11 +34,19 @@ class DifficultyType(Lookup):
         verbose_name_plural = _("difficulty types")
 
 
+#: Overdue, on a queryset annotated by ``with_visit_schedule``: past due, or never visited.
+OVERDUE = models.Q(days_overdue__gt=0) | models.Q(last_contact__isnull=True)
+
+
 class ChildQuerySet(ScopedQuerySet):
     region_path = "region"
 
     def active(self):
         return self.filter(status=Child.Status.ACTIVE)
+
+    def on_books(self, day: datetime.date):
+        """Children in the programme on ``day``: active, or exited only after it."""
+        return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day))
 
     def with_visit_schedule(self, *, today: datetime.date | None = None):
         """Annotate last contact, next due date and days overdue, computed in the database.
@@ -80,11 +88,7 @@ class ChildQuerySet(ScopedQuerySet):
 
     def overdue(self, *, today: datetime.date | None = None):
         """Active children past their next-due date; never visited counts as overdue."""
-        return (
-            self.active()
-            .with_visit_schedule(today=today)
-            .filter(models.Q(days_overdue__gt=0) | models.Q(last_contact__isnull=True))
-        )
+        return self.active().with_visit_schedule(today=today).filter(OVERDUE)
 
     def unpaired(self):
         """Active children without an open pairing."""

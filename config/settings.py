@@ -147,6 +147,7 @@ UNFOLD = {
     "SHOW_LANGUAGES": False,
     "SHOW_VIEW_ON_SITE": False,
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
+    "DASHBOARD_CALLBACK": "reports.dashboard.dashboard_callback",
 }
 
 LOGGING = {
