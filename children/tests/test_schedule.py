@@ -102,3 +102,14 @@ def test_days_overdue_is_a_sortable_column(client, users, schedule):
     index = columns.index("overdue_display")
     names = changelist_names(client, f"?visit_status=overdue&o=-{index}")
     assert names[0] == schedule["overdue_green"].name  # 10 days overdue beats red's 6
+
+
+def test_federation_admins_may_edit_the_visit_policy_and_township_staff_may_not(client, users):
+    policy = VisitPolicy.objects.get(card_colour="red")
+    url = reverse("admin:children_visitpolicy_change", args=[policy.pk])
+    client.force_login(users["town_a"])
+    assert client.post(url, {"card_colour": "red", "interval_days": 7}).status_code == 403
+    client.force_login(users["admin"])
+    response = client.post(url, {"card_colour": "red", "interval_days": 7})
+    assert response.status_code == 302
+    assert VisitPolicy.intervals()["red"] == 7
