@@ -55,7 +55,7 @@ def _charts(figures) -> dict:
         "categories": {
             "labels": [name for name, _n in figures.children_by_category],
             "data": [n for _name, n in figures.children_by_category],
-            "label": str(_("Children")),
+            "label": str(_("Children in the programme")),
         },
         "sectors": {
             "labels": [name for name, _n in figures.mothers_by_sector],

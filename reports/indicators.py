@@ -135,7 +135,7 @@ class Indicators:
             (_("Caring mothers"), self.mothers_total),
             *[(f"　{name}", n) for name, n in self.mothers_by_sector],
             (_("Volunteer teams"), self.teams),
-            (_("Children"), self.children_total),
+            (_("Children in the programme"), self.children_total),
             *[(f"　{name}", n) for name, n in self.children_by_category],
             *[(f"　{card(c)}", self.children_by_colour.get(c, 0)) for c in CardColour.values],
             (_("Paired children"), self.paired),
