@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -65,6 +66,31 @@ def form_action(modeladmin, request, queryset, *, form_class, title, apply):
     return TemplateResponse(request, "admin/action_form.html", context)
 
 
+def detail_form_action(modeladmin, request, object_id, *, form_class, title, apply):
+    """The same form and service for one row, from its change page (unfold ``actions_detail``)."""
+    obj = modeladmin.get_object(request, object_id)  # through the scoped get_queryset
+    if obj is None:
+        raise Http404
+    form = form_class(request.POST or None, request=request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apply(obj, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            modeladmin.message_user(request, gettext("%(title)s: %(count)d done.") % {"title": title, "count": 1})
+            opts = modeladmin.model._meta
+            return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "objects": [obj],
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/action_form.html", context)
+
+
 class ColourForm(ActionForm):
     to_colour = forms.ChoiceField(
         label=_("new card colour"), choices=CardColour.choices, widget=UnfoldAdminSelectWidget
@@ -81,8 +107,9 @@ class ExitForm(ActionForm):
     on = date_field(_("exited on"))
 
 
-@admin.action(description=_("Change card colour"), permissions=["change"])
-def change_card_colour(modeladmin, request, queryset):
+def colour_change(request):
+    """What to do for one child once the colour form is valid."""
+
     def apply(child, data):
         child_change_colour(
             child=child,
@@ -92,15 +119,24 @@ def change_card_colour(modeladmin, request, queryset):
             by=request.user,
         )
 
-    return form_action(modeladmin, request, queryset, form_class=ColourForm, title=_("Change card colour"), apply=apply)
+    return {"form_class": ColourForm, "title": _("Change card colour"), "apply": apply}
+
+
+def exit_child(request):
+    def apply(child, data):
+        child_exit(child=child, reason=data["reason"], on=data["on"], by=request.user)
+
+    return {"form_class": ExitForm, "title": _("Exit the programme"), "apply": apply}
+
+
+@admin.action(description=_("Change card colour"), permissions=["change"])
+def change_card_colour(modeladmin, request, queryset):
+    return form_action(modeladmin, request, queryset, **colour_change(request))
 
 
 @admin.action(description=_("Exit the programme"), permissions=["change"])
 def exit_programme(modeladmin, request, queryset):
-    def apply(child, data):
-        child_exit(child=child, reason=data["reason"], on=data["on"], by=request.user)
-
-    return form_action(modeladmin, request, queryset, form_class=ExitForm, title=_("Exit the programme"), apply=apply)
+    return form_action(modeladmin, request, queryset, **exit_child(request))
 
 
 @admin.action(description=_("Pair with caring mothers"), permissions=["change"])

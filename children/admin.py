@@ -2,12 +2,19 @@ from django.contrib import admin
 from django.db.models import Case, Value, When
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from activities.models import Visit
 from core.admin import LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
 
-from .actions import change_card_colour, exit_programme, pair_with_mothers
+from .actions import (
+    change_card_colour,
+    colour_change,
+    detail_form_action,
+    exit_child,
+    exit_programme,
+    pair_with_mothers,
+)
 from .filters import PairingStatusFilter, VisitStatusFilter, overdue_red_first
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
 
@@ -96,6 +103,7 @@ class ChildAdmin(ScopedAdmin):
     readonly_fields = ["gender", "birth_date", "created_at", "updated_at"]
     inlines = [CardChangeInline, LatestVisitsInline]
     actions = [change_card_colour, exit_programme, pair_with_mothers]
+    actions_detail = ["change_colour_detail", "exit_detail"]
     #: Changed only through the actions above, so every change has its history and side effects.
     service_fields = ["card_colour", "status", "exit_reason", "exited_on"]
     fieldsets = [
@@ -109,6 +117,14 @@ class ChildAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_visit_schedule().annotate(colour_rank=COLOUR_RANK)
+
+    @action(description=_("Change card colour"), url_path="change-colour", permissions=["change"])
+    def change_colour_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **colour_change(request))
+
+    @action(description=_("Exit the programme"), url_path="exit", permissions=["change"])
+    def exit_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **exit_child(request))
 
     def get_changelist(self, request, **kwargs):
         return overdue_red_first(super().get_changelist(request, **kwargs))

@@ -75,22 +75,28 @@ class PairForm(forms.Form):
         return not_in_future(self.cleaned_data["started_on"])
 
 
-@admin.action(description=_("End pairing"), permissions=["change"])
-def end_pairings(modeladmin, request, queryset):
+def ending(request):
     def apply(pairing, data):
         pairing_end(pairing=pairing, reason=data["reason"], on=data["on"], by=request.user)
 
-    return form_action(modeladmin, request, queryset, form_class=EndForm, title=_("End pairing"), apply=apply)
+    return {"form_class": EndForm, "title": _("End pairing"), "apply": apply}
+
+
+def member_joining(request):
+    def apply(pairing, data):
+        pairing_member_add(pairing=pairing, volunteer=data["volunteer"], joined_on=data["joined_on"], role=data["role"])
+
+    return {"form_class": AddMemberForm, "title": _("Add a caring mother"), "apply": apply}
+
+
+@admin.action(description=_("End pairing"), permissions=["change"])
+def end_pairings(modeladmin, request, queryset):
+    return form_action(modeladmin, request, queryset, **ending(request))
 
 
 @admin.action(description=_("Add a caring mother"), permissions=["change"])
 def add_member(modeladmin, request, queryset):
-    def apply(pairing, data):
-        pairing_member_add(pairing=pairing, volunteer=data["volunteer"], joined_on=data["joined_on"], role=data["role"])
-
-    return form_action(
-        modeladmin, request, queryset, form_class=AddMemberForm, title=_("Add a caring mother"), apply=apply
-    )
+    return form_action(modeladmin, request, queryset, **member_joining(request))
 
 
 @admin.action(description=_("Leave the pairing"), permissions=["change"])

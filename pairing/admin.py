@@ -3,10 +3,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action
 
+from children.actions import detail_form_action
 from core.admin import ReadOnlyInline, ScopedAdmin, TownshipFilter
 
-from .actions import add_member, end_pairings, leave_pairing, pair_view
+from .actions import add_member, end_pairings, ending, leave_pairing, member_joining, pair_view
 from .models import Pairing, PairingMember
 
 
@@ -44,7 +46,16 @@ class PairingAdmin(ScopedAdmin):
     inlines = [PairingMemberInline]
     date_hierarchy = "started_on"
     actions = [end_pairings, add_member]
+    actions_detail = ["end_detail", "add_member_detail"]
     readonly_fields = ["child", "started_on", "ended_on", "end_reason"]
+
+    @action(description=_("End pairing"), url_path="end", permissions=["change"])
+    def end_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **ending(request))
+
+    @action(description=_("Add a caring mother"), url_path="add-member", permissions=["change"])
+    def add_member_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **member_joining(request))
 
     def get_urls(self):
         pair = self.admin_site.admin_view(self._pair_view)

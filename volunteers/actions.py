@@ -15,8 +15,7 @@ class LeaveProgrammeForm(ActionForm):
         return not_in_future(self.cleaned_data["on"])
 
 
-@admin.action(description=_("Leave the programme"), permissions=["change"])
-def leave_programme(modeladmin, request, queryset):
+def leaving(modeladmin, request):
     from pairing.services import volunteer_leave
 
     def apply(volunteer, data):
@@ -29,6 +28,9 @@ def leave_programme(modeladmin, request, queryset):
                 messages.WARNING,
             )
 
-    return form_action(
-        modeladmin, request, queryset, form_class=LeaveProgrammeForm, title=_("Leave the programme"), apply=apply
-    )
+    return {"form_class": LeaveProgrammeForm, "title": _("Leave the programme"), "apply": apply}
+
+
+@admin.action(description=_("Leave the programme"), permissions=["change"])
+def leave_programme(modeladmin, request, queryset):
+    return form_action(modeladmin, request, queryset, **leaving(modeladmin, request))

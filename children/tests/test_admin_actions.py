@@ -138,3 +138,42 @@ def test_a_mother_leaves_the_programme_from_the_admin(client, users, world):
     assert mother.status == "left"
     assert Child.objects.unpaired().filter(pk=world["a"]["child"].pk).exists()
     assert world["a"]["child"].name in response.content.decode()
+
+
+def test_the_colour_can_be_changed_from_the_childs_page(client, users, world):
+    child = world["a"]["child"]
+    client.force_login(users["admin"])
+    url = reverse("admin:children_child_change_colour_detail", args=[child.pk])
+    assert url in client.get(reverse("admin:children_child_change", args=[child.pk])).content.decode()
+    assert "reason" in client.get(url).context["form"].fields
+    response = client.post(url, {"to_colour": "yellow", "effective_on": TODAY, "reason": "复评"})
+    assert response.status_code == 302
+    assert CardChange.objects.get(child=child).changed_by == users["admin"]
+
+
+def test_a_detail_action_cannot_reach_another_townships_child(client, users, world):
+    users["admin"].staff_profile.region = world["regions"]["town_a"]
+    users["admin"].staff_profile.save()
+    client.force_login(users["admin"])
+    url = reverse("admin:children_child_change_colour_detail", args=[world["b"]["child"].pk])
+    assert client.post(url, {"to_colour": "red", "effective_on": TODAY, "reason": "x"}).status_code == 404
+    assert not CardChange.objects.exists()
+
+
+def test_a_pairing_ends_from_its_page_and_a_refusal_is_shown_on_the_form(client, users, world):
+    pairing = world["a"]["pairing"]
+    client.force_login(users["admin"])
+    url = reverse("admin:pairing_pairing_end_detail", args=[pairing.pk])
+    refused = client.post(url, {"reason": "moved", "on": "2000-01-01"})
+    assert refused.status_code == 200 and refused.context["form"].non_field_errors()
+    assert client.post(url, {"reason": "moved", "on": TODAY}).status_code == 302
+    assert Pairing.objects.get(pk=pairing.pk).end_reason == "moved"
+
+
+def test_a_mother_leaves_from_her_page(client, users, world):
+    mother = world["b"]["mother"]
+    client.force_login(users["admin"])
+    url = reverse("admin:volunteers_volunteer_leave_detail", args=[mother.pk])
+    assert client.post(url, {"on": TODAY, "reason": "退休"}).status_code == 302
+    mother.refresh_from_db()
+    assert (mother.status, mother.left_reason) == ("left", "退休")
