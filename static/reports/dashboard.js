@@ -3,7 +3,10 @@ document.addEventListener("DOMContentLoaded", function () {
   var source = document.getElementById("dashboard-charts");
   if (!source || typeof Chart === "undefined") return;
   var data = JSON.parse(source.textContent);
-  var small = { responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } };
+  // A fresh options object per chart: Chart.js fills in the one it is given.
+  function small(extra) {
+    return Object.assign({ responsive: true, maintainAspectRatio: false, plugins: { legend: { display: false } } }, extra);
+  }
   function draw(id, config) {
     var canvas = document.getElementById(id);
     if (canvas) new Chart(canvas, config);
@@ -16,12 +19,12 @@ document.addEventListener("DOMContentLoaded", function () {
   draw("chart-categories", {
     type: "bar",
     data: { labels: data.categories.labels, datasets: [{ label: data.categories.label, data: data.categories.data, backgroundColor: "#7c3aed" }] },
-    options: small,
+    options: small(),
   });
   draw("chart-sectors", {
     type: "bar",
     data: { labels: data.sectors.labels, datasets: [{ label: data.sectors.label, data: data.sectors.data, backgroundColor: "#db2777" }] },
-    options: Object.assign({}, small, { indexAxis: "y" }),
+    options: small({ indexAxis: "y" }),
   });
   draw("chart-townships", {
     type: "bar",
