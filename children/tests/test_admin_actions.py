@@ -177,3 +177,12 @@ def test_a_mother_leaves_from_her_page(client, users, world):
     assert client.post(url, {"on": TODAY, "reason": "退休"}).status_code == 302
     mother.refresh_from_db()
     assert (mother.status, mother.left_reason) == ("left", "退休")
+
+
+def test_the_pair_action_opens_the_pair_page_for_one_child(client, users, world):
+    client.force_login(users["admin"])
+    child = world["a"]["child"]
+    response = post_action(client, Child, "pair_with_mothers", [child.pk])
+    assert response.redirect_chain[-1][0].endswith(f"/pair/?child={child.pk}")
+    both = post_action(client, Child, "pair_with_mothers", [child.pk, world["b"]["child"].pk])
+    assert not both.redirect_chain or "/pair/" not in both.redirect_chain[-1][0]
