@@ -1,12 +1,29 @@
 from django.contrib import admin
+from django.db.models import Case, Value, When
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from activities.models import Visit
 from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
 
+from .actions import (
+    change_card_colour,
+    colour_change,
+    detail_form_action,
+    exit_child,
+    exit_programme,
+    pair_with_mothers,
+)
+from .filters import PairingStatusFilter, VisitStatusFilter, overdue_red_first
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
+
+#: Red first, then yellow, then green — the order of urgency, not of the alphabet.
+COLOUR_RANK = Case(
+    When(card_colour=CardColour.RED, then=Value(0)),
+    When(card_colour=CardColour.YELLOW, then=Value(1)),
+    default=Value(2),
+)
 
 COLOUR_BADGES = {
     CardColour.RED.label: "danger",
@@ -67,13 +84,28 @@ class ChildAdmin(ScopedAdmin):
         "township",
         "region",
         "status",
+        "next_due_display",
+        "overdue_display",
     ]
-    list_filter = [TownshipFilter, "card_colour", "category", "difficulties", "status", "created_at"]
+    list_filter = [
+        TownshipFilter,
+        VisitStatusFilter,
+        PairingStatusFilter,
+        "card_colour",
+        "category",
+        "difficulties",
+        "status",
+        "created_at",
+    ]
     search_fields = ["name", "id_number", "guardian_name", "guardian_phone"]
     list_select_related = ["category", "region", "region__parent"]
     autocomplete_fields = ["region", "category", "difficulties"]
     readonly_fields = ["gender", "birth_date", "created_at", "updated_at"]
     inlines = [CardChangeInline, LatestVisitsInline]
+    actions = [change_card_colour, exit_programme, pair_with_mothers]
+    actions_detail = ["change_colour_detail", "exit_detail"]
+    #: Changed only through the actions above, so every change has its history and side effects.
+    service_fields = ["card_colour", "status", "exit_reason", "exited_on"]
     fieldsets = [
         (None, {"fields": ["name", "id_number", ("gender", "birth_date")]}),
         (_("Situation"), {"fields": ["category", "difficulties", "card_colour", "notes"]}),
@@ -83,7 +115,35 @@ class ChildAdmin(ScopedAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 
-    @display(description=_("card colour"), ordering="card_colour", label=COLOUR_BADGES)
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_visit_schedule().annotate(colour_rank=COLOUR_RANK)
+
+    @action(description=_("Change card colour"), url_path="change-colour", permissions=["change"])
+    def change_colour_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **colour_change(request))
+
+    @action(description=_("Exit the programme"), url_path="exit", permissions=["change"])
+    def exit_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **exit_child(request))
+
+    def get_changelist(self, request, **kwargs):
+        return overdue_red_first(super().get_changelist(request, **kwargs))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [*super().get_readonly_fields(request, obj)]
+        return readonly + self.service_fields if obj is not None else readonly
+
+    @admin.display(description=_("next visit due"), ordering="next_due")
+    def next_due_display(self, obj):
+        return obj.next_due if obj.status == Child.Status.ACTIVE else "—"
+
+    @display(description=_("days overdue"), ordering="days_overdue")
+    def overdue_display(self, obj):
+        if obj.status != Child.Status.ACTIVE or (obj.days_overdue <= 0 and obj.last_contact):
+            return "—"
+        return obj.days_overdue if obj.last_contact else _("never visited")
+
+    @display(description=_("card colour"), ordering="colour_rank", label=COLOUR_BADGES)
     def colour_badge(self, obj):
         return obj.get_card_colour_display()
 

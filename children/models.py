@@ -36,17 +36,27 @@ class DifficultyType(Lookup):
         verbose_name_plural = _("difficulty types")
 
 
+#: Overdue, on a queryset annotated by ``with_visit_schedule``: past due, or never visited.
+OVERDUE = models.Q(days_overdue__gt=0) | models.Q(last_contact__isnull=True)
+
+
 class ChildQuerySet(ScopedQuerySet):
     region_path = "region"
 
     def active(self):
         return self.filter(status=Child.Status.ACTIVE)
 
+    def on_books(self, day: datetime.date):
+        """Children in the programme on ``day``: active, or exited only after it."""
+        return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day))
+
     def with_visit_schedule(self, *, today: datetime.date | None = None):
         """Annotate last contact, next due date and days overdue, computed in the database.
 
-        Never visited counts as due today. ``days_overdue`` is negative while a visit is
-        not yet due. The interval comes from the visit policy of the child's card colour.
+        Never visited counts as due today (and as overdue, see ``overdue``). ``days_overdue``
+        is negative while a visit is not yet due. The interval comes from the visit policy of
+        the child's card colour. Only visits on or before ``today`` count, so a past month end
+        gives the schedule as it stood then, even with visits entered late.
         """
         from activities.models import Visit
 
@@ -57,7 +67,11 @@ class ChildQuerySet(ScopedQuerySet):
             default=models.Value(max(intervals.values())),
             output_field=models.IntegerField(),
         )
-        last = Visit.objects.filter(child=models.OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+        last = (
+            Visit.objects.filter(child=models.OuterRef("pk"), visited_on__lte=today)
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        )
         return (
             self.annotate(
                 last_contact=models.Subquery(last, output_field=models.DateField()),
@@ -75,7 +89,8 @@ class ChildQuerySet(ScopedQuerySet):
         )
 
     def overdue(self, *, today: datetime.date | None = None):
-        return self.active().with_visit_schedule(today=today).filter(days_overdue__gt=0)
+        """Active children past their next-due date; never visited counts as overdue."""
+        return self.active().with_visit_schedule(today=today).filter(OVERDUE)
 
     def unpaired(self):
         """Active children without an open pairing."""

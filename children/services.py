@@ -48,6 +48,8 @@ def child_exit(*, child: Child, reason: str, on: datetime.date, by=None) -> Chil
     if reason not in Child.ExitReason.values:
         raise ValidationError(_("Unknown exit reason: %(reason)s") % {"reason": reason})
     child = Child.objects.select_for_update().get(pk=child.pk)
+    if child.status == Child.Status.EXITED:
+        raise ValidationError(_("%(name)s has already exited.") % {"name": child.name}, code="exited")
     child.status, child.exit_reason, child.exited_on = Child.Status.EXITED, reason, on
     child.save(update_fields=["status", "exit_reason", "exited_on", "updated_at"])
     end_reason = reason if reason in Pairing.EndReason.values else Pairing.EndReason.OTHER

@@ -222,6 +222,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": True,
     "SITE_DROPDOWN": "activities.views.site_dropdown",
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
+    "DASHBOARD_CALLBACK": "reports.dashboard.dashboard_callback",
 }
 
 LOGGING = {

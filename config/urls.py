@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from reports.views import ledger_download
+
 # MEDIA_URL is deliberately not served: visit photos go through activities:visit_photo,
 # which checks that the user may see the child.
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/reports/ledger/", admin.site.admin_view(ledger_download), name="reports_ledger"),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),

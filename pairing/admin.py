@@ -1,16 +1,24 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action
 
-from core.admin import ScopedAdmin, ScopedInline, TownshipFilter
+from children.actions import detail_form_action
+from core.admin import ReadOnlyInline, ScopedAdmin, TownshipFilter
 
+from .actions import add_member, end_pairings, ending, leave_pairing, member_joining, pair_view
 from .models import Pairing, PairingMember
 
 
-class PairingMemberInline(ScopedInline):
+class PairingMemberInline(ReadOnlyInline):
+    """Members are history: they join and leave through the actions, never by editing rows."""
+
     model = PairingMember
     fields = ["volunteer", "role", "joined_on", "left_on"]
-    autocomplete_fields = ["volunteer"]
+    readonly_fields = fields
+    show_change_link = False
 
 
 class OpenFilter(admin.SimpleListFilter):
@@ -36,6 +44,30 @@ class PairingAdmin(ScopedAdmin):
     list_select_related = ["child", "child__region", "child__region__parent"]
     autocomplete_fields = ["child"]
     inlines = [PairingMemberInline]
+    actions = [end_pairings, add_member]
+    actions_detail = ["end_detail", "add_member_detail"]
+    readonly_fields = ["child", "started_on", "ended_on", "end_reason"]
+
+    @action(description=_("End pairing"), url_path="end", permissions=["change"])
+    def end_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **ending(request))
+
+    @action(description=_("Add a caring mother"), url_path="add-member", permissions=["change"])
+    def add_member_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **member_joining(request))
+
+    def get_urls(self):
+        pair = self.admin_site.admin_view(self._pair_view)
+        return [path("pair/", pair, name="pairing_pairing_pair"), *super().get_urls()]
+
+    def _pair_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return pair_view(self, request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Adding a pairing is pairing a child: one form, one service (limits, history).
+        return self._pair_view(request)
 
     def get_queryset(self, request):
         current = PairingMember.objects.filter(left_on__isnull=True).select_related("volunteer")
@@ -67,3 +99,8 @@ class PairingMemberAdmin(ScopedAdmin):
     search_fields = ["volunteer__name", "volunteer__phone", "pairing__child__name"]
     list_select_related = ["volunteer", "pairing", "pairing__child"]
     autocomplete_fields = ["pairing", "volunteer"]
+    actions = [leave_pairing]
+    readonly_fields = ["pairing", "volunteer", "role", "joined_on", "left_on"]
+
+    def has_add_permission(self, request):
+        return False

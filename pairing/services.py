@@ -1,6 +1,7 @@
 """Pairing lifecycle, shared by the admin, imports and tests.
 
 One-to-one or many-to-one is never stored: it follows from the number of current members.
+Rows are never deleted: a mother leaving sets ``left_on``, an ended pairing keeps its members.
 """
 
 import datetime
@@ -8,6 +9,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
@@ -17,28 +19,46 @@ from volunteers.models import Volunteer
 from .models import Pairing, PairingMember
 
 
-def _check_capacity(volunteers) -> None:
+def _check_capacity(volunteers: list[Volunteer]) -> None:
+    """Refuse mothers who have left or already care for the maximum number of children.
+
+    The volunteer rows are locked first so two pairings made at the same moment cannot both
+    take a mother's last place.
+    """
     limit = settings.PAIRING_MAX_CHILDREN_PER_VOLUNTEER
-    for volunteer in volunteers:
-        load = PairingMember.objects.current().filter(volunteer=volunteer).count()
+    ids = [v.pk for v in volunteers]
+    locked = {v.pk: v for v in Volunteer.objects.select_for_update().filter(pk__in=ids)}
+    loads = dict(
+        PairingMember.objects.current()
+        .filter(volunteer__in=ids)
+        .values("volunteer")
+        .annotate(n=Count("id"))
+        .values_list("volunteer", "n")
+    )
+    for pk in ids:
+        volunteer = locked[pk]
+        if volunteer.status == Volunteer.Status.LEFT:
+            raise ValidationError(
+                _("%(name)s has left the programme and cannot be paired.") % {"name": volunteer.name},
+                code="volunteer_left",
+            )
+        load = loads.get(pk, 0)
         if load >= limit:
             raise ValidationError(
                 _("%(name)s already cares for %(count)d children, the limit is %(limit)d.")
                 % {"name": volunteer.name, "count": load, "limit": limit},
                 code="volunteer_limit",
             )
-        if volunteer.status == Volunteer.Status.LEFT:
-            raise ValidationError(
-                _("%(name)s has left the programme and cannot be paired.") % {"name": volunteer.name},
-                code="volunteer_left",
-            )
 
 
 @transaction.atomic
 def pairing_create(*, child: Child, volunteers: list[Volunteer], started_on: datetime.date, by=None) -> Pairing:
     """Pair an active, unpaired child with one or more caring mothers (the first one leads)."""
+    volunteers = list(volunteers)
     if not volunteers:
         raise ValidationError(_("A pairing needs at least one caring mother."), code="no_volunteer")
+    if len({v.pk for v in volunteers}) != len(volunteers):
+        raise ValidationError(_("The same caring mother is listed twice."), code="duplicate_volunteer")
     child = Child.objects.select_for_update().get(pk=child.pk)
     if child.status != Child.Status.ACTIVE:
         raise ValidationError(_("%(name)s has exited and cannot be paired.") % {"name": child.name}, code="exited")
@@ -67,33 +87,67 @@ def pairing_create(*, child: Child, volunteers: list[Volunteer], started_on: dat
 def pairing_member_add(
     *, pairing: Pairing, volunteer: Volunteer, joined_on: datetime.date, role: str = PairingMember.Role.ASSISTING
 ) -> PairingMember:
+    """A mother joins an open pairing (one-to-one becomes many-to-one)."""
+    pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
     if not pairing.is_open:
         raise ValidationError(_("This pairing has ended."), code="ended")
+    if joined_on < pairing.started_on:
+        raise ValidationError(_("A caring mother cannot join before the pairing started."), code="date")
     if pairing.members.filter(volunteer=volunteer, left_on__isnull=True).exists():
         raise ValidationError(PairingMember._meta.constraints[0].violation_error_message, code="already_member")
     _check_capacity([volunteer])
     return PairingMember.objects.create(pairing=pairing, volunteer=volunteer, role=role, joined_on=joined_on)
 
 
+def _close_membership(member: PairingMember, on: datetime.date) -> None:
+    if on < member.joined_on:
+        raise ValidationError(
+            _("%(name)s joined on %(joined)s and cannot leave before that.")
+            % {"name": member.volunteer.name, "joined": member.joined_on},
+            code="date",
+        )
+    member.left_on = on
+    member.save(update_fields=["left_on", "updated_at"])
+
+
 @transaction.atomic
-def pairing_member_leave(*, member: PairingMember, on: datetime.date) -> PairingMember:
-    """A mother leaves one pairing; the membership row stays as history."""
-    if member.left_on is None:
-        member.left_on = max(on, member.joined_on)
-        member.save(update_fields=["left_on", "updated_at"])
-    return member
+def pairing_member_leave(*, member: PairingMember, on: datetime.date, by=None) -> Pairing:
+    """A mother leaves one pairing; the membership row stays as history.
+
+    When she was the last current mother the pairing ends (爱心妈妈退出) and the child shows
+    as unpaired; when she led it, the longest-serving remaining mother becomes the lead.
+    Returns the pairing (ended or not).
+    """
+    member = PairingMember.objects.select_for_update().select_related("volunteer").get(pk=member.pk)
+    if member.left_on is not None:
+        raise ValidationError(_("This caring mother has already left this pairing."), code="already_left")
+    _close_membership(member, on)
+    pairing = member.pairing
+    remaining = pairing.members.filter(left_on__isnull=True).order_by("joined_on", "pk")
+    if not remaining.exists():
+        return pairing_end(pairing=pairing, reason=Pairing.EndReason.VOLUNTEER_LEFT, on=on, by=by)
+    if member.role == PairingMember.Role.LEAD and not remaining.filter(role=PairingMember.Role.LEAD).exists():
+        successor = remaining.first()
+        successor.role = PairingMember.Role.LEAD
+        successor.save(update_fields=["role", "updated_at"])
+    return Pairing.objects.get(pk=pairing.pk)
 
 
 @transaction.atomic
 def pairing_end(*, pairing: Pairing, reason: str, on: datetime.date, by=None) -> Pairing:
+    """End a pairing with a reason; its current mothers leave on the same day."""
     if reason not in Pairing.EndReason.values:
         raise ValidationError(_("Unknown end reason: %(reason)s") % {"reason": reason}, code="reason")
     pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
     if pairing.ended_on is not None:
-        return pairing
-    on = max(on, pairing.started_on)
-    for member in pairing.members.filter(left_on__isnull=True):
-        pairing_member_leave(member=member, on=on)
+        raise ValidationError(_("This pairing has ended."), code="ended")
+    if on < pairing.started_on:
+        raise ValidationError(
+            _("A pairing cannot end before it started (%(started)s).") % {"started": pairing.started_on},
+            code="date",
+        )
+    for member in pairing.members.filter(left_on__isnull=True).select_related("volunteer"):
+        _close_membership(member, on)
     pairing.ended_on, pairing.end_reason = on, reason
     pairing.save(update_fields=["ended_on", "end_reason", "updated_at"])
     return pairing
@@ -107,12 +161,15 @@ def volunteer_leave(*, volunteer: Volunteer, on: datetime.date, reason: str = ""
     and needing a new mother; returns those pairings.
     """
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
-    volunteer.status, volunteer.left_on, volunteer.left_reason = Volunteer.Status.LEFT, on, reason
+    if volunteer.status == Volunteer.Status.LEFT:
+        raise ValidationError(
+            _("%(name)s has already left the programme.") % {"name": volunteer.name}, code="already_left"
+        )
+    volunteer.status, volunteer.left_on, volunteer.left_reason = Volunteer.Status.LEFT, on, reason.strip()[:200]
     volunteer.save(update_fields=["status", "left_on", "left_reason", "updated_at"])
     orphaned = []
-    for member in PairingMember.objects.current().filter(volunteer=volunteer).select_related("pairing"):
-        pairing_member_leave(member=member, on=on)
-        if not member.pairing.members.filter(left_on__isnull=True).exists():
-            pairing_end(pairing=member.pairing, reason=Pairing.EndReason.VOLUNTEER_LEFT, on=on, by=by)
-            orphaned.append(member.pairing)
+    for member in PairingMember.objects.current().filter(volunteer=volunteer):
+        pairing = pairing_member_leave(member=member, on=on, by=by)
+        if not pairing.is_open:
+            orphaned.append(pairing)
     return orphaned

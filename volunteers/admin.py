@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action
 
+from children.actions import detail_form_action
 from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
 
+from .actions import leave_programme, leaving
 from .models import Sector, Training, Volunteer, VolunteerTeam
 
 
@@ -41,6 +44,17 @@ class VolunteerAdmin(ScopedAdmin):
         (_("Programme"), {"fields": ["team", "region", "joined_on", "notes"]}),
         (_("Status"), {"fields": ["status", "left_on", "left_reason"]}),
     ]
+    actions = [leave_programme]
+    actions_detail = ["leave_detail"]
+
+    @action(description=_("Leave the programme"), url_path="leave", permissions=["change"])
+    def leave_detail(self, request, object_id):
+        return detail_form_action(self, request, object_id, **leaving(self, request))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Leaving goes through the action, which also ends her pairings.
+        readonly = [*super().get_readonly_fields(request, obj)]
+        return [*readonly, "status", "left_on", "left_reason"] if obj is not None else readonly
 
 
 @admin.register(Training)

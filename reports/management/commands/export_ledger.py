@@ -1,0 +1,56 @@
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from core.commands import ChineseCommand
+from regions.models import Region
+from reports.indicators import parse_month
+from reports.ledger import write_ledger
+
+
+class Command(ChineseCommand):
+    help = "Write the monthly ledger workbook (汇总, 基础台账, 结对帮扶关爱台账, 活动台账, 培训台账)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--month", required=True, help="YYYY-MM")
+        parser.add_argument("--region", help="region code (12 digits); all regions when omitted")
+        parser.add_argument(
+            "--user", help="write as this staff account: its region and its right to see full ID numbers"
+        )
+        parser.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+
+    def handle(self, *args, month, region, user, output, **options):
+        try:
+            first = parse_month(month)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        place = None
+        if region:
+            place = Region.objects.filter(code=region.strip()).first()
+            if place is None:
+                raise CommandError(_("Unknown region code: %(code)s") % {"code": region})
+        account = None
+        if user:
+            account = get_user_model().objects.filter(username=user).first()
+            if account is None:
+                raise CommandError(_("Unknown user: %(name)s") % {"name": user})
+            if place is not None:
+                raise CommandError(_("Give either --region or --user, not both."))
+        if not output.lower().endswith(".xlsx"):
+            raise CommandError(_("The output file must end in .xlsx"))
+        started = time.perf_counter()
+        try:
+            figures = write_ledger(output, month=first, user=account, region=place, mask_for=account)
+        except OSError as error:
+            raise CommandError(_("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}) from error
+        self.stdout.write(
+            _("Wrote %(file)s: %(children)d children, %(activities)d activities (%(seconds).1f s).")
+            % {
+                "file": output,
+                "children": figures.children_total,
+                "activities": figures.activities.month,
+                "seconds": time.perf_counter() - started,
+            }
+        )

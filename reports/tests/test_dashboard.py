@@ -1,0 +1,90 @@
+import datetime
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from children.models import Child
+from reports.tests.test_indicators import add_rows
+
+INDEX = reverse("admin:index")
+
+
+def get(client, user, **params):
+    client.force_login(user)
+    response = client.get(INDEX, params)
+    assert response.status_code == 200
+    return response
+
+
+def test_the_dashboard_shows_the_months_figures(client, users, casebook):
+    response = get(client, users["admin"], month="2025-01")
+    d = response.context["dashboard"]
+    # Counted independently of the indicators module:
+    on_books = [c for c in Child.objects.all() if c.status == "active" or c.exited_on > datetime.date(2025, 1, 31)]
+    assert d.children_total == len(on_books) == 6
+    assert d.unpaired == 2 and d.overdue == 2
+    html = response.content.decode()
+    assert "2025年1月" in html
+
+
+def test_the_unpaired_and_overdue_counts_link_to_the_filtered_list(client, users, casebook):
+    html = get(client, users["admin"]).content.decode()
+    unpaired = re.search(r'id="dash-unpaired" href="([^"]+)"', html)[1].replace("&amp;", "&")
+    overdue = re.search(r'id="dash-overdue" href="([^"]+)"', html)[1].replace("&amp;", "&")
+    listed = client.get(unpaired).context["cl"].result_list
+    assert {c.name for c in listed} == {c.name for c in Child.objects.unpaired()}
+    overdue_list = list(client.get(overdue).context["cl"].result_list)
+    assert {c.pk for c in overdue_list} == {c.pk for c in Child.objects.overdue()}
+    colours = [c.card_colour for c in overdue_list]
+    assert colours == sorted(colours, key=["red", "yellow", "green"].index)  # red first
+    assert 'class="dash-red"' in html
+
+
+def test_a_township_with_no_activity_this_month_is_highlighted(client, users, casebook):
+    html = get(client, users["admin"], month="2025-01").content.decode()
+    rows = re.findall(r"<tr([^>]*)>\s*<td><a [^>]*>([^<]+)</a>", html)
+    flagged = {name for attrs, name in rows if "dash-no-activity" in attrs}
+    assert flagged == {"马坊镇"}
+
+
+def test_a_township_user_sees_only_their_township(client, users, casebook):
+    d = get(client, users["town_b"], month="2025-01").context["dashboard"]
+    assert [r.name for r in d.townships] == ["大武镇"] and d.children_total == 1
+
+
+def test_a_bad_month_falls_back_to_this_month_with_a_message(client, users, casebook):
+    response = get(client, users["admin"], month="2025-99")
+    assert response.context["dashboard"].month == datetime.date.today().replace(day=1)
+    assert "YYYY-MM" in response.content.decode()
+
+
+def test_the_visit_link_is_shown_when_the_page_exists(client, users, casebook):
+    html = get(client, users["town_a"]).content.decode()
+    try:
+        reverse("activities:visit_entry")
+    except Exception:
+        assert "走访登记" not in html
+    else:
+        assert "走访登记" in html
+
+
+def test_charts_come_from_static_files_not_a_cdn(client, users, casebook):
+    html = get(client, users["admin"]).content.decode()
+    assert "vendor/chartjs/chart.umd.js" in html
+    assert "cdn" not in html.lower()
+    assert 'id="dashboard-charts"' in html
+
+
+def test_the_dashboard_query_count_does_not_grow_with_the_data(client, users, casebook):
+    def queries():
+        client.force_login(users["admin"])
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(INDEX, {"month": "2025-01"}).status_code == 200
+        return len(ctx)
+
+    few = queries()
+    add_rows(casebook["regions"], 30)
+    assert queries() == few
+    assert few <= 25

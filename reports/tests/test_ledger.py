@@ -1,0 +1,175 @@
+import datetime
+import io
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from core.signals import ledger_exported
+from reports.indicators import compute
+from reports.ledger import write_ledger
+
+JAN = datetime.date(2025, 1, 1)
+SHEETS = ["汇总", "基础台账", "结对帮扶关爱台账", "活动台账", "培训台账"]
+TITLE = "方山县“爱心妈妈”结对关爱台账（2025年1月）"
+
+
+def workbook(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def build(**kwargs) -> bytes:
+    out = io.BytesIO()
+    write_ledger(out, month=JAN, **kwargs)
+    return out.getvalue()
+
+
+def test_the_workbook_has_its_sheets_title_frozen_header_and_print_settings(casebook, users):
+    book = workbook(build(user=users["admin"], mask_for=users["admin"]))
+    assert book.sheetnames == SHEETS
+    for sheet in book.worksheets:
+        assert sheet["A1"].value == TITLE
+        assert sheet.freeze_panes == "A3"
+        assert sheet.page_setup.orientation == "landscape"
+        assert str(sheet.page_setup.paperSize) == "9"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.page_setup.fitToHeight == 0
+        assert sheet.column_dimensions["B"].width >= 10
+    children = book["基础台账"]
+    assert children["A2"].value == "序号" and children["D2"].value == "身份证号"
+    assert isinstance(children["E3"].value, datetime.datetime)  # a real date
+    assert children.max_row == 2 + 6
+
+
+def test_the_summary_sheet_equals_the_dashboard_figures(casebook, users, client):
+    figures = compute(month=JAN, user=users["admin"])
+    client.force_login(users["admin"])
+    dashboard = client.get(reverse("admin:index"), {"month": "2025-01"}).context["dashboard"]
+    assert dashboard.summary_rows() == figures.summary_rows()
+    sheet = workbook(build(user=users["admin"]))["汇总"]
+    written = [
+        (row[0], row[1])
+        for row in sheet.iter_rows(min_row=3, max_row=2 + len(figures.summary_rows()), values_only=True)
+    ]
+    assert written == [
+        (label, float(value) if not isinstance(value, int) else value) for label, value in figures.summary_rows()
+    ]
+
+
+def test_the_pairing_sheet_lists_mothers_and_the_months_visits(casebook, users):
+    sheet = workbook(build(user=users["admin"]))["结对帮扶关爱台账"]
+    rows = {row[1]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    yellow = rows["黄童"]
+    assert yellow[6] == "多对一" and len(yellow[7].split("、")) == 2
+    assert rows["甲童"][7] == "甲妈妈" and rows["甲童"][10] == 1 and "1月10日" in rows["甲童"][11]
+    assert rows["红童"][7] is None and rows["红童"][10] == 0
+
+
+def test_ids_and_phones_are_masked_for_users_without_the_right(casebook, users):
+    full = workbook(build(user=users["admin"], mask_for=users["admin"]))["基础台账"]
+    masked = workbook(build(user=users["viewer"], mask_for=users["viewer"]))["基础台账"]
+    assert "*" not in full["D3"].value
+    assert masked["D3"].value.startswith(full["D3"].value[:6]) and "*" in masked["D3"].value
+    pairing = workbook(build(user=users["viewer"], mask_for=users["viewer"]))["结对帮扶关爱台账"]
+    assert all("*" in (row[8] or "*") for row in pairing.iter_rows(min_row=3, values_only=True))
+
+
+def test_a_sheet_past_the_row_limit_continues_on_a_second_sheet(casebook, users):
+    book = workbook(build(user=users["admin"], max_rows=5))
+    assert "基础台账（续1）" in book.sheetnames
+    first, second = book["基础台账"], book["基础台账（续1）"]
+    assert first["A1"].value == TITLE and second["A2"].value == "序号"
+    # Five rows a sheet: title, header and three children.
+    assert "基础台账（续2）" not in book.sheetnames
+    numbers = [r[0] for s in (first, second) for r in s.iter_rows(min_row=3, values_only=True)]
+    assert numbers == list(range(1, 7))
+
+
+def test_text_that_looks_like_a_formula_stays_text(casebook, users):
+    child = casebook["a"]["child"]
+    child.notes = '=HYPERLINK("http://x")'
+    child.save()
+    sheet = workbook(build(user=users["admin"]))["基础台账"]
+    notes = [row[-1] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert child.notes in notes
+
+
+def test_the_export_sends_the_signal(casebook, users):
+    seen = []
+
+    def listener(sender, **kwargs):
+        seen.append(kwargs)
+
+    ledger_exported.connect(listener)
+    try:
+        build(user=users["admin"], mask_for=users["admin"])
+    finally:
+        ledger_exported.disconnect(listener)
+    assert seen[0]["user"] == users["admin"] and seen[0]["ledger"] == "monthly"
+    assert seen[0]["rows"] > 6 and seen[0]["filters"]["month"] == "2025-01"
+
+
+def test_the_command_writes_the_region_ledger(casebook, tmp_path):
+    target = tmp_path / "ledger.xlsx"
+    call_command("export_ledger", "--month", "2025-01", "--region", "141128101000", "-o", str(target))
+    book = openpyxl.load_workbook(target)
+    assert book["汇总"]["A1"].value == "方山县大武镇“爱心妈妈”结对关爱台账（2025年1月）"
+    assert book["基础台账"].max_row == 3
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--month", "2025-13"],
+        ["--month", "2025-01", "--region", "999999999999"],
+        ["--month", "2025-01", "--user", "ghost"],
+    ],
+)
+def test_the_command_rejects_bad_input_clearly(casebook, tmp_path, args):
+    with pytest.raises(CommandError):
+        call_command("export_ledger", *args, "-o", str(tmp_path / "x.xlsx"))
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_admin_page_downloads_the_users_ledger(client, users, casebook):
+    client.force_login(users["town_a"])
+    response = client.get(reverse("reports_ledger"), {"month": "2025-01"})
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    book = workbook(b"".join(response.streaming_content))
+    names = {row[1] for row in book["基础台账"].iter_rows(min_row=3, values_only=True)}
+    assert "甲童" in names and "乙童" not in names
+
+
+def test_the_admin_page_needs_a_login_and_the_right(client, users, casebook):
+    assert client.get(reverse("reports_ledger")).status_code == 302
+    from django.contrib.auth.models import User
+
+    outsider = User.objects.create_user("outsider", is_staff=True)
+    client.force_login(outsider)
+    assert client.get(reverse("reports_ledger")).status_code == 403
+
+
+@pytest.mark.skipif(not shutil.which("libreoffice"), reason="LibreOffice not installed")
+def test_libreoffice_opens_the_workbook(casebook, users, tmp_path):
+    target = tmp_path / "ledger.xlsx"
+    target.write_bytes(build(user=users["admin"]))
+    result = subprocess.run(
+        [
+            "libreoffice",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",  # 76: UTF-8
+            "--outdir",
+            str(tmp_path),
+            str(target),
+        ],
+        capture_output=True,
+        timeout=180,
+    )
+    assert result.returncode == 0
+    assert (tmp_path / "ledger.csv").read_text(encoding="utf-8").startswith(TITLE)
