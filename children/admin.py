@@ -5,8 +5,10 @@ from unfold.decorators import display
 
 from activities.models import Visit
 from core.admin import LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
+from core.ledger_admin import LedgerImportExportMixin
 
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
+from .resources import ChildResource
 
 COLOUR_BADGES = {
     CardColour.RED.label: "danger",
@@ -56,7 +58,8 @@ class LatestVisitsInline(ReadOnlyInline):
 
 
 @admin.register(Child)
-class ChildAdmin(ScopedAdmin):
+class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
+    resource_classes = [ChildResource]
     list_display = [
         "name",
         "id_number",

@@ -3,8 +3,10 @@ from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin, ScopedInline, TownshipFilter
+from core.ledger_admin import LedgerImportExportMixin
 
 from .models import Pairing, PairingMember
+from .resources import PairingResource
 
 
 class PairingMemberInline(ScopedInline):
@@ -29,7 +31,8 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ScopedAdmin):
+class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
+    resource_classes = [PairingResource]
     list_display = ["child", "township", "member_names", "mode_display", "started_on", "ended_on", "end_reason"]
     list_filter = [TownshipFilter, OpenFilter, "end_reason", "started_on"]
     search_fields = ["child__name", "child__id_number", "members__volunteer__name"]

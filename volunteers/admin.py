@@ -3,8 +3,10 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
+from core.ledger_admin import LedgerImportExportMixin
 
 from .models import Sector, Training, Volunteer, VolunteerTeam
+from .resources import VolunteerResource
 
 
 @admin.register(Sector)
@@ -29,7 +31,8 @@ class VolunteerTeamAdmin(ScopedAdmin):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(ScopedAdmin):
+class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
+    resource_classes = [VolunteerResource]
     list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
     list_filter = [TownshipFilter, "status", "sector", ("team", admin.RelatedOnlyFieldListFilter), "joined_on"]
     search_fields = ["name", "phone", "id_number", "employer"]
