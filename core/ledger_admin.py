@@ -82,13 +82,12 @@ class LedgerImportExportMixin(ImportExportMixin):
             for number, note in getattr(result, "notes", []):
                 messages.warning(request, _g("Row %(row)d: %(note)s") % {"row": number, "note": note})
         if isinstance(response, TemplateResponse) and "confirm_form" not in context:
-            self._remove_upload(context.get("form"))
+            self._remove_upload(request)
         return response
 
-    def _remove_upload(self, form):
+    def _remove_upload(self, request):
         # A preview that cannot be confirmed leaves no copy of the file behind.
-        upload = getattr(form, "cleaned_data", {}).get("import_file") if form is not None else None
-        name = getattr(upload, "tmp_storage_name", None)
+        name = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
         if name:
             LedgerUploadStorage(name=name).remove()
 
