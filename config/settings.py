@@ -162,3 +162,6 @@ LEDGER_MAX_UPLOAD_BYTES = env.int("LEDGER_MAX_UPLOAD_BYTES", default=10 * 1024 *
 LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=100_000)
 LEDGER_UPLOAD_DIR = env.path("LEDGER_UPLOAD_DIR", default=BASE_DIR / "var" / "ledger-uploads")
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "core.ledger.storage.LedgerUploadStorage"
+# Importing needs the right to add to the register, exporting the right to view it.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

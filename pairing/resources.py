@@ -131,11 +131,11 @@ class PairingResource(LedgerResource):
     def export_rows(self, queryset):
         members = PairingMember.objects.filter(left_on__isnull=True).select_related("volunteer")
         queryset = queryset.select_related("child").prefetch_related(
-            Prefetch("members", queryset=members, to_attr="current")
+            Prefetch("members", queryset=members, to_attr="ledger_current")
         )
         for pairing in queryset.order_by("child__region__code", "child__name", "pk"):
-            mode = "多对一" if len(pairing.current) > 1 else "一对一"
-            for member in sorted(pairing.current, key=lambda m: (m.role != PairingMember.Role.LEAD, m.joined_on, m.pk)):
+            mode = "多对一" if len(pairing.ledger_current) > 1 else "一对一"
+            for member in sorted(pairing.ledger_current, key=lambda m: (m.role != PairingMember.Role.LEAD, m.joined_on, m.pk)):
                 yield [
                     pairing.child.name,
                     self.mask_id(pairing.child.id_number),
