@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from import_export.results import RowResult
 
 from children.models import Child
@@ -40,14 +40,25 @@ class VisitResource(LedgerResource):
     def prepare(self, rows):
         self.mothers = MotherIndex(self.user)
         self.modes = LookupIndex(VisitMode)
-        self.children = {c.id_number: c for c in Child.objects.for_user(self.user).only("id", "name", "id_number", "card_colour")}
+        self.children = {
+            c.id_number: c for c in Child.objects.for_user(self.user).only("id", "name", "id_number", "card_colour")
+        }
         self.existing = {}
-        visits = Visit.objects.for_user(self.user).prefetch_related("visitors").only(
-            "id", "child_id", "visited_on", "mode_id", "staff_visitors"
+        visits = (
+            Visit.objects.for_user(self.user)
+            .prefetch_related("visitors")
+            .only("id", "child_id", "visited_on", "mode_id", "staff_visitors")
         )
         for visit in visits:
-            self.existing[self.key(visit.child_id, visit.visited_on, visit.mode_id,
-                                   {v.pk for v in visit.visitors.all()}, visit.staff_visitors)] = visit
+            self.existing[
+                self.key(
+                    visit.child_id,
+                    visit.visited_on,
+                    visit.mode_id,
+                    {v.pk for v in visit.visitors.all()},
+                    visit.staff_visitors,
+                )
+            ] = visit
         self.seen = {}
 
     @staticmethod
@@ -59,7 +70,7 @@ class VisitResource(LedgerResource):
         for name in split_list(row.raw("visitor")):
             found = self.mothers.by_name.get(text(name), [])
             if len(found) > 1:
-                problems.add(row, "visitor", _g("several caring mothers in your area have this name"), value=name)
+                problems.add(row, "visitor", gettext("several caring mothers in your area have this name"), value=name)
             elif found:
                 mothers.append(found[0])
             else:
@@ -72,12 +83,17 @@ class VisitResource(LedgerResource):
         if number:
             child = self.children.get(number)
             if child is None:
-                problems.add(row, "child_id", _g("no child with this ID number in your area; import the children's register first"))
+                problems.add(
+                    row,
+                    "child_id",
+                    gettext("no child with this ID number in your area; import the children's register first"),
+                )
             elif text(row.raw("child_name")) and text(row.raw("child_name")) != text(child.name):
-                problems.add(row, "child_name", _g("the child with this ID number is called %(name)s") % {"name": child.name})
+                message = gettext("the child with this ID number is called %(name)s") % {"name": child.name}
+                problems.add(row, "child_name", message)
         day = self.cell(row, "visited_on", problems, parse_date)
         if day is None and not text(row.raw("visited_on")):
-            problems.add(row, "visited_on", _g("is required"))
+            problems.add(row, "visited_on", gettext("is required"))
         mode = self.cell(row, "mode", problems, self.modes.get) if self.required(row, "mode", problems) else None
         mothers, staff = self.visitors(row, problems)
         goods = self.cell(row, "goods_value", problems, parse_money)
@@ -86,8 +102,11 @@ class VisitResource(LedgerResource):
             return None
         key = self.key(child.pk, day, mode.pk, {m.pk for m in mothers}, staff)
         if key in self.seen:
-            return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP,
-                        note=_g("Same visit as row %(row)d; skipped as a duplicate.") % {"row": self.seen[key].number})
+            return Plan(
+                row=row,
+                import_type=RowResult.IMPORT_TYPE_SKIP,
+                note=gettext("Same visit as row %(row)d; skipped as a duplicate.") % {"row": self.seen[key].number},
+            )
         self.seen[key] = row
         if key in self.existing:
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP)
@@ -166,17 +185,31 @@ class ActivityResource(LedgerResource):
         title = self.required(row, "title", problems)
         day = self.cell(row, "held_on", problems, parse_date)
         if day is None and not text(row.raw("held_on")):
-            problems.add(row, "held_on", _g("is required"))
-        kind = self.cell(row, "activity_type", problems, self.types.get) if self.required(row, "activity_type", problems) else None
-        township = self.cell(row, "township", problems, self.regions.township) if self.required(row, "township", problems) else None
-        counts = {key: self.cell(row, key, problems, parse_count) for key in ("children_count", "volunteers_count", "person_times")}
+            problems.add(row, "held_on", gettext("is required"))
+        kind = (
+            self.cell(row, "activity_type", problems, self.types.get)
+            if self.required(row, "activity_type", problems)
+            else None
+        )
+        township = (
+            self.cell(row, "township", problems, self.regions.township)
+            if self.required(row, "township", problems)
+            else None
+        )
+        counts = {
+            key: self.cell(row, key, problems, parse_count)
+            for key in ("children_count", "volunteers_count", "person_times")
+        }
         goods = self.cell(row, "goods_value", problems, parse_money)
         if title is None or day is None or kind is None or township is None or row in problems:
             return None
         key = (title, day, township.pk)
         if key in self.seen:
-            return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP,
-                        note=_g("Same activity as row %(row)d; skipped as a duplicate.") % {"row": self.seen[key].number})
+            return Plan(
+                row=row,
+                import_type=RowResult.IMPORT_TYPE_SKIP,
+                note=gettext("Same activity as row %(row)d; skipped as a duplicate.") % {"row": self.seen[key].number},
+            )
         self.seen[key] = row
         values = {
             "activity_type": kind,
@@ -198,8 +231,11 @@ class ActivityResource(LedgerResource):
 
     def save_activity(self, activity):
         """The one place activities are written by an import."""
-        activity.full_clean(exclude=["activity_type", "region", "workstation", "course"], validate_unique=False,
-                            validate_constraints=False)
+        activity.full_clean(
+            exclude=["activity_type", "region", "workstation", "course"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
         activity.save()
 
     def export_rows(self, queryset):

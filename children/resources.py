@@ -1,6 +1,7 @@
 """The children's register (基础台账): import by ID number, export with the same headers."""
 
-from django.utils.translation import gettext as _g
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from import_export.results import RowResult
 
 from children.models import Child, ChildCategory, DifficultyType
@@ -47,22 +48,30 @@ class ChildResource(LedgerResource):
         self.regions = RegionIndex(self.user)
         self.categories = LookupIndex(ChildCategory)
         self.difficulty_types = LookupIndex(DifficultyType)
-        numbers = set()
-        for row in rows:
-            try:
-                numbers.add(parse_id_number(row.raw("id_number")).number)
-            except Exception:  # reported per row in plan_row
-                continue
+        numbers = {n for n in (self.parse_quietly(row.raw("id_number")) for row in rows) if n}
         self.existing = {}
         numbers = sorted(numbers)
         for start in range(0, len(numbers), 2000):
             chunk = numbers[start : start + 2000]
             for child in Child.objects.filter(id_number__in=chunk).prefetch_related("difficulties"):
                 self.existing[child.id_number] = child
-        self.in_scope = set(
-            Child.objects.for_user(self.user).filter(pk__in=[c.pk for c in self.existing.values()]).values_list("pk", flat=True)
-        ) if self.existing else set()
+        self.in_scope = (
+            set(
+                Child.objects.for_user(self.user)
+                .filter(pk__in=[c.pk for c in self.existing.values()])
+                .values_list("pk", flat=True)
+            )
+            if self.existing
+            else set()
+        )
         self.seen = {}
+
+    @staticmethod
+    def parse_quietly(raw) -> str:
+        try:
+            return parse_id_number(raw).number
+        except ValidationError:  # reported per row by plan_row
+            return ""
 
     def plan_row(self, row, problems):
         name = self.required(row, "name", problems)
@@ -70,18 +79,32 @@ class ChildResource(LedgerResource):
         info = parse_id_number(number) if number else None
         gender = self.cell(row, "gender", problems, parse_gender)
         if info and gender and gender != info.gender:
-            problems.add(row, "gender", _g("does not match the ID number (which says %(gender)s)") % {"gender": GENDER_LABELS[info.gender]})
+            problems.add(
+                row,
+                "gender",
+                gettext("does not match the ID number (which says %(gender)s)")
+                % {"gender": GENDER_LABELS[info.gender]},
+            )
         birth = self.cell(row, "birth_date", problems, parse_date, allow_month=True)
         if info and birth and birth != info.birth_date:
             same_month = (birth.year, birth.month) == (info.birth_date.year, info.birth_date.month) and birth.day == 1
             if not same_month:
-                problems.add(row, "birth_date", _g("does not match the ID number (which says %(date)s)") % {"date": info.birth_date.isoformat()})
+                problems.add(
+                    row,
+                    "birth_date",
+                    gettext("does not match the ID number (which says %(date)s)")
+                    % {"date": info.birth_date.isoformat()},
+                )
         township = village = None
         if text(row.raw("township")):
             township = self.cell(row, "township", problems, self.regions.township)
         if self.required(row, "village", problems) and (township or not text(row.raw("township"))):
             village = self.cell(row, "village", problems, self.regions.village, township=township)
-        category = self.cell(row, "category", problems, self.categories.get) if self.required(row, "category", problems) else None
+        category = (
+            self.cell(row, "category", problems, self.categories.get)
+            if self.required(row, "category", problems)
+            else None
+        )
         difficulties = []
         for name_ in split_list(row.raw("difficulties")):
             try:
@@ -95,9 +118,16 @@ class ChildResource(LedgerResource):
         if number in self.seen:
             first = self.seen[number]
             if text(first.raw("name")) == name and info:
-                return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP,
-                            note=_g("Same child as row %(row)d; skipped as a duplicate.") % {"row": first.number})
-            problems.add(row, "id_number", _g("the same ID number is on row %(row)d with a different name") % {"row": first.number})
+                return Plan(
+                    row=row,
+                    import_type=RowResult.IMPORT_TYPE_SKIP,
+                    note=gettext("Same child as row %(row)d; skipped as a duplicate.") % {"row": first.number},
+                )
+            problems.add(
+                row,
+                "id_number",
+                gettext("the same ID number is on row %(row)d with a different name") % {"row": first.number},
+            )
             return None
         self.seen[number] = row
         if village is None or category is None or row in problems:
@@ -117,13 +147,17 @@ class ChildResource(LedgerResource):
         child = self.existing.get(number)
         if child is None:
             child = Child(id_number=number, card_colour=colour or "green", **values)
-            return Plan(row=row, import_type=RowResult.IMPORT_TYPE_NEW, write=lambda: self.save_child(child, difficulties, None))
+            return Plan(
+                row=row, import_type=RowResult.IMPORT_TYPE_NEW, write=lambda: self.save_child(child, difficulties, None)
+            )
         if child.pk not in self.in_scope:
-            problems.add(row, "id_number", _g("this child is registered outside your area"))
+            problems.add(row, "id_number", gettext("this child is registered outside your area"))
             return None
         changed = {k: v for k, v in values.items() if getattr(child, k) != v}
         new_difficulties = difficulties if text(row.raw("difficulties")) else None
-        if new_difficulties is not None and {d.pk for d in new_difficulties} == {d.pk for d in child.difficulties.all()}:
+        if new_difficulties is not None and {d.pk for d in new_difficulties} == {
+            d.pk for d in child.difficulties.all()
+        }:
             new_difficulties = None
         new_colour = colour if colour and colour != child.card_colour else None
         if not changed and new_difficulties is None and new_colour is None:
@@ -143,7 +177,9 @@ class ChildResource(LedgerResource):
         if difficulties is not None:
             child.difficulties.set(difficulties)
         if colour:
-            child_change_colour(child=child, to_colour=colour, effective_on=child.updated_at.date(), reason=IMPORT_REASON, by=self.user)
+            child_change_colour(
+                child=child, to_colour=colour, effective_on=child.updated_at.date(), reason=IMPORT_REASON, by=self.user
+            )
 
     def export_rows(self, queryset):
         queryset = queryset.select_related("category", "region", "region__parent").prefetch_related("difficulties")

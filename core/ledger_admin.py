@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
@@ -60,7 +60,7 @@ class LedgerImportExportMixin(ImportExportMixin):
         return {"user": request.user}
 
     def get_data_for_export(self, request, queryset, **kwargs):
-        kwargs["filters"] = {key: value for key, value in request.GET.items()}
+        kwargs["filters"] = dict(request.GET.items())
         return super().get_data_for_export(request, queryset, **kwargs)
 
     def get_export_filename(self, request, queryset, file_format):
@@ -71,7 +71,7 @@ class LedgerImportExportMixin(ImportExportMixin):
         if isinstance(e, LedgerFileError):
             form.add_error("import_file", str(e))
         else:
-            form.add_error("import_file", _g("The file cannot be read as a spreadsheet."))
+            form.add_error("import_file", gettext("The file cannot be read as a spreadsheet."))
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
@@ -80,7 +80,7 @@ class LedgerImportExportMixin(ImportExportMixin):
         if result is not None:
             messages.info(request, summary_line(summary_counts(result)))
             for number, note in getattr(result, "notes", []):
-                messages.warning(request, _g("Row %(row)d: %(note)s") % {"row": number, "note": note})
+                messages.warning(request, gettext("Row %(row)d: %(note)s") % {"row": number, "note": note})
         if isinstance(response, TemplateResponse) and "confirm_form" not in context:
             self._remove_upload(request)
         return response
@@ -94,7 +94,7 @@ class LedgerImportExportMixin(ImportExportMixin):
     def process_result(self, result, request):
         counts = summary_counts(result)
         if counts["errors"]:
-            messages.error(request, _g("Nothing was imported: %(summary)s") % {"summary": summary_line(counts)})
+            messages.error(request, gettext("Nothing was imported: %(summary)s") % {"summary": summary_line(counts)})
         else:
             messages.success(request, summary_line(counts))
         return super().process_result(result, request)

@@ -3,11 +3,11 @@
 from collections import defaultdict
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from import_export.results import RowResult
 
 from children.models import Child
-from core.ledger.columns import CHILD_ID, CHILD_NAME, column
+from core.ledger.columns import CHILD_ID, column
 from core.ledger.resources import LedgerResource, MotherIndex, Plan
 from core.ledger.values import parse_date, text
 
@@ -25,7 +25,7 @@ def parse_mode(value) -> str:
         return ""
     if raw in MODES:
         return MODES[raw]
-    raise CellError(_g("unknown value; allowed: %(allowed)s") % {"allowed": "、".join(MODES)})
+    raise CellError(gettext("unknown value; allowed: %(allowed)s") % {"allowed": "、".join(MODES)})
 
 
 class PairingResource(LedgerResource):
@@ -48,9 +48,13 @@ class PairingResource(LedgerResource):
 
     def prepare(self, rows):
         self.mothers = MotherIndex(self.user)
-        self.children = {c.id_number: c for c in Child.objects.for_user(self.user).only("id", "name", "id_number", "status")}
+        self.children = {
+            c.id_number: c for c in Child.objects.for_user(self.user).only("id", "name", "id_number", "status")
+        }
         self.open = {}
-        members = PairingMember.objects.filter(pairing__ended_on__isnull=True, left_on__isnull=True).select_related("pairing")
+        members = PairingMember.objects.filter(pairing__ended_on__isnull=True, left_on__isnull=True).select_related(
+            "pairing"
+        )
         for member in members.filter(pairing__child__in=list(self.children.values())):
             pairing = self.open.setdefault(member.pairing.child_id, member.pairing)
             pairing.current_ids = getattr(pairing, "current_ids", set()) | {member.volunteer_id}
@@ -62,22 +66,30 @@ class PairingResource(LedgerResource):
         if number:
             child = self.children.get(number)
             if child is None:
-                problems.add(row, "child_id", _g("no child with this ID number in your area; import the children's register first"))
+                problems.add(
+                    row,
+                    "child_id",
+                    gettext("no child with this ID number in your area; import the children's register first"),
+                )
             elif text(row.raw("child_name")) and text(row.raw("child_name")) != text(child.name):
-                problems.add(row, "child_name", _g("the child with this ID number is called %(name)s") % {"name": child.name})
+                message = gettext("the child with this ID number is called %(name)s") % {"name": child.name}
+                problems.add(row, "child_name", message)
         mother = None
         if self.required(row, "mother", problems):
             mother = self.cell(row, "mother", problems, lambda v: self.mothers.find(v, text(row.raw("mother_phone"))))
         mode = self.cell(row, "mode", problems, parse_mode)
         started = self.cell(row, "started_on", problems, parse_date)
         if started is None and not text(row.raw("started_on")):
-            problems.add(row, "started_on", _g("is required"))
+            problems.add(row, "started_on", gettext("is required"))
         if child is None or mother is None or started is None or row in problems:
             return None
         key = (child.pk, mother.pk)
         if key in self.seen:
-            return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP,
-                        note=_g("Same pairing as row %(row)d; skipped as a duplicate.") % {"row": self.seen[key].number})
+            return Plan(
+                row=row,
+                import_type=RowResult.IMPORT_TYPE_SKIP,
+                note=gettext("Same pairing as row %(row)d; skipped as a duplicate.") % {"row": self.seen[key].number},
+            )
         self.seen[key] = row
         existing = self.open.get(child.pk)
         already = existing is not None and mother.pk in existing.current_ids
@@ -98,9 +110,14 @@ class PairingResource(LedgerResource):
             for plan in group:
                 mode = plan.extra["mode"]
                 if mode == Pairing.Mode.ONE_TO_ONE and count != 1:
-                    problems.add(plan.row, "mode", _g("一对一 but %(count)d caring mothers are listed for this child") % {"count": count})
+                    problems.add(
+                        plan.row,
+                        "mode",
+                        gettext("一对一 but %(count)d caring mothers are listed for this child") % {"count": count},
+                    )
                 elif mode == Pairing.Mode.MANY_TO_ONE and count < 2:
-                    problems.add(plan.row, "mode", _g("多对一 but only one caring mother is listed for this child"))
+                    message = gettext("多对一 but only one caring mother is listed for this child")
+                    problems.add(plan.row, "mode", message)
             new = [p for p in group if p.import_type == RowResult.IMPORT_TYPE_NEW]
             if not new:
                 continue
@@ -135,7 +152,9 @@ class PairingResource(LedgerResource):
         )
         for pairing in queryset.order_by("child__region__code", "child__name", "pk"):
             mode = "多对一" if len(pairing.ledger_current) > 1 else "一对一"
-            for member in sorted(pairing.ledger_current, key=lambda m: (m.role != PairingMember.Role.LEAD, m.joined_on, m.pk)):
+            for member in sorted(
+                pairing.ledger_current, key=lambda m: (m.role != PairingMember.Role.LEAD, m.joined_on, m.pk)
+            ):
                 yield [
                     pairing.child.name,
                     self.mask_id(pairing.child.id_number),

@@ -1,6 +1,6 @@
 """The caring mothers' roll (花名册): import by phone (or ID number), export with the same headers."""
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from import_export.results import RowResult
 
 from core.ledger.columns import CHILD_ID, TOWNSHIP, column
@@ -39,8 +39,18 @@ class VolunteerResource(LedgerResource):
         self.by_phone = {}
         self.by_id = {}
         for mother in Volunteer.objects.all().only(
-            "id", "name", "gender", "phone", "id_number", "employer", "sector_id", "skills", "team_id",
-            "region_id", "joined_on", "notes",
+            "id",
+            "name",
+            "gender",
+            "phone",
+            "id_number",
+            "employer",
+            "sector_id",
+            "skills",
+            "team_id",
+            "region_id",
+            "joined_on",
+            "notes",
         ):
             self.by_phone[mother.phone] = mother
             if mother.id_number:
@@ -58,7 +68,7 @@ class VolunteerResource(LedgerResource):
             inside = [t for t in found if t.region_id == township.pk]
             found = inside if len(inside) == 1 else found
         if len(found) > 1:
-            raise ValueError(_g("several teams in your area have this name"))
+            raise ValueError(gettext("several teams in your area have this name"))
         if found:
             return found[0]
         # A team named in the roll that does not exist yet is created in the user's region.
@@ -71,7 +81,11 @@ class VolunteerResource(LedgerResource):
         phone = self.phone(row, "phone", problems, required=True)
         number = self.id_number(row, "id_number", problems) if text(row.raw("id_number")) else ""
         gender = self.cell(row, "gender", problems, parse_gender)
-        township = self.cell(row, "township", problems, self.regions.township) if self.required(row, "township", problems) else None
+        township = (
+            self.cell(row, "township", problems, self.regions.township)
+            if self.required(row, "township", problems)
+            else None
+        )
         sector = self.cell(row, "sector", problems, self.sectors.get) if text(row.raw("sector")) else None
         joined = self.cell(row, "joined_on", problems, parse_date)
         team = None
@@ -87,9 +101,16 @@ class VolunteerResource(LedgerResource):
         if key in self.seen:
             first = self.seen[key]
             if text(first.raw("name")) == name:
-                return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP,
-                            note=_g("Same caring mother as row %(row)d; skipped as a duplicate.") % {"row": first.number})
-            problems.add(row, "phone", _g("the same phone number is on row %(row)d with a different name") % {"row": first.number})
+                return Plan(
+                    row=row,
+                    import_type=RowResult.IMPORT_TYPE_SKIP,
+                    note=gettext("Same caring mother as row %(row)d; skipped as a duplicate.") % {"row": first.number},
+                )
+            problems.add(
+                row,
+                "phone",
+                gettext("the same phone number is on row %(row)d with a different name") % {"row": first.number},
+            )
             return None
         self.seen[key] = row
         values = {
@@ -110,7 +131,7 @@ class VolunteerResource(LedgerResource):
             mother = Volunteer(**values)
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_NEW, write=lambda: self.save_volunteer(mother, team))
         if mother.pk not in self.in_scope:
-            problems.add(row, "phone", _g("this caring mother is registered outside your area"))
+            problems.add(row, "phone", gettext("this caring mother is registered outside your area"))
             return None
         changed = {k: v for k, v in values.items() if getattr(mother, k) != v}
         if team is not None and mother.team_id != team.pk:

@@ -67,7 +67,7 @@ def check_zip(data: bytes) -> None:
 
 def _is_encrypted_ooxml(data: bytes) -> bool:
     # A password-protected .xlsx is not a zip but an OLE container holding "EncryptedPackage".
-    return "EncryptedPackage".encode("utf-16-le") in data[:1024 * 1024] or b"EncryptedPackage" in data[:1024 * 1024]
+    return "EncryptedPackage".encode("utf-16-le") in data[: 1024 * 1024] or b"EncryptedPackage" in data[: 1024 * 1024]
 
 
 def _read_workbook(data: bytes) -> list[list]:
@@ -115,11 +115,14 @@ def read_grid(data: bytes) -> list[list]:
     for magic, kind in IMAGE_MAGIC.items():
         if data.startswith(magic):
             raise LedgerFileError(
-                _("The file is a %(kind)s file, not a spreadsheet; upload an .xlsx, .xls or .csv file.") % {"kind": kind}
+                _("The file is a %(kind)s file, not a spreadsheet; upload an .xlsx, .xls or .csv file.")
+                % {"kind": kind}
             )
     if data.startswith(OLE_MAGIC):
         if _is_encrypted_ooxml(data):
-            raise LedgerFileError(_("The file is password-protected; remove the password in Excel or WPS and upload it again."))
+            raise LedgerFileError(
+                _("The file is password-protected; remove the password in Excel or WPS and upload it again.")
+            )
         rows = _read_workbook(data)
     elif data.startswith(ZIP_MAGIC):
         check_zip(data)

@@ -56,8 +56,10 @@ def find_header(rows: list[list], columns: list[Column]) -> tuple[int, dict[str,
             best = index
             break
     if best is None:
-        raise HeaderError(_("No header row was found in the first %(count)d rows; the header needs names such as %(names)s.")
-                          % {"count": HEADER_SEARCH_ROWS, "names": "、".join(c.label for c in columns if c.required)})
+        raise HeaderError(
+            _("No header row was found in the first %(count)d rows; the header needs names such as %(names)s.")
+            % {"count": HEADER_SEARCH_ROWS, "names": "、".join(c.label for c in columns if c.required)}
+        )
     mapping: dict[str, int] = {}
     for position, cell in enumerate(rows[best]):
         column = known.get(normalise_header(cell))

@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.results import Error, Result, RowResult
@@ -72,13 +72,13 @@ class Problems:
         self.rows: dict[int, SourceRow] = {}
 
     def add(self, row: SourceRow, key: str | None, message, value=None):
-        label = self.resource.column(key).label if key else _g("row")
+        label = self.resource.column(key).label if key else gettext("row")
         if value is None and key:
             value = row.raw(key)
         shown = text(value) if not isinstance(value, float) else repr(value).replace("e+", "E+")
         message = str(message)
         if shown:
-            message = _g("“%(value)s”: %(message)s") % {"value": shown, "message": message}
+            message = gettext("“%(value)s”: %(message)s") % {"value": shown, "message": message}
         self.by_row[row.number][label].append(message)
         self.rows[row.number] = row
 
@@ -298,7 +298,7 @@ class LedgerResource(resources.ModelResource):
         result.diff_headers = [c.label for c in self.columns]
         result.notes = []
         if self.user is None:
-            result.append_base_error(Error(ValueError(_g("An import needs a user; nothing was imported."))))
+            result.append_base_error(Error(ValueError(gettext("An import needs a user; nothing was imported."))))
             return result
         try:
             _header_number, rows = self.read_rows(dataset)
@@ -389,7 +389,9 @@ class LedgerResource(resources.ModelResource):
     def export_title(self) -> str:
         title = f"{self.title}（{timezone.localdate():%Y-%m-%d} 导出）"
         if self.masked:
-            title += _g(" — ID and phone numbers are masked: this copy is for reading and cannot be imported again.")
+            title += gettext(
+                " — ID and phone numbers are masked: this copy is for reading and cannot be imported again."
+            )
         return title
 
     def export(self, queryset=None, **kwargs):

@@ -4,6 +4,7 @@ They hold ID numbers, so they live in one private folder, are deleted after the 
 or a failed preview, and anything left (an abandoned preview) is purged after a day.
 """
 
+import contextlib
 import datetime
 import os
 import time
@@ -36,10 +37,8 @@ class LedgerUploadStorage(TempFolderStorage):
             return file.read()
 
     def remove(self):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             super().remove()
-        except FileNotFoundError:
-            pass
 
 
 def purge_uploads(*, older_than: datetime.timedelta = datetime.timedelta(days=1)) -> int:

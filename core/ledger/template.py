@@ -1,11 +1,11 @@
 """Blank ledger templates: the header row, drop-down lists, the ID column as text, instructions."""
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from xlsxwriter.utility import xl_col_to_name
 
+from activities.models import ActivityType, VisitMode
 from children.models import ChildCategory, DifficultyType
 from regions.models import Level, Region
-from activities.models import ActivityType, VisitMode
 from volunteers.models import Sector
 
 from .workbook import LedgerWriter, new_workbook
@@ -53,20 +53,28 @@ def build_template(resource_class, user) -> bytes:
         letter = xl_col_to_name(col)
         source = f"=选项!${letter}$2:${letter}${len(options) + 1}"
         writer.sheet.data_validation(
-            writer.header_row + 1, position, writer.header_row + TEMPLATE_ROWS, position,
-            {"validate": "list", "source": source, "ignore_blank": True,
-             "show_error": column.key != "difficulties"},  # several difficulties go in one cell
+            writer.header_row + 1,
+            position,
+            writer.header_row + TEMPLATE_ROWS,
+            position,
+            {
+                "validate": "list",
+                "source": source,
+                "ignore_blank": True,
+                "show_error": column.key != "difficulties",
+            },  # several difficulties go in one cell
         )
         col += 1
     info = workbook.add_worksheet("填写说明")
     lines = [
-        _g("Fill one row per record below the header; do not change the header names."),
-        _g("Required columns: %(names)s.") % {"names": "、".join(c.label for c in resource_class.columns if c.required)},
-        _g("ID numbers and phone numbers are text: type them in full, never as numbers."),
-        _g("Dates: 2025-03-02, 2025/3/2, 2025.3.2 or 2025年3月2日."),
-        _g("Several difficulty types go in one cell, separated by 、"),
-        _g("Blank rows and signature rows (填表人, 审核人…) are ignored."),
-        _g("The same file can be imported again: rows already there are skipped, changed rows updated."),
+        gettext("Fill one row per record below the header; do not change the header names."),
+        gettext("Required columns: %(names)s.")
+        % {"names": "、".join(c.label for c in resource_class.columns if c.required)},
+        gettext("ID numbers and phone numbers are text: type them in full, never as numbers."),
+        gettext("Dates: 2025-03-02, 2025/3/2, 2025.3.2 or 2025年3月2日."),
+        gettext("Several difficulty types go in one cell, separated by 、"),
+        gettext("Blank rows and signature rows (填表人, 审核人…) are ignored."),
+        gettext("The same file can be imported again: rows already there are skipped, changed rows updated."),
     ]
     info.set_column(0, 0, 100)
     for i, line in enumerate(lines):

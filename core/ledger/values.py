@@ -103,7 +103,7 @@ def parse_gender(value) -> str:
 
 
 def parse_money(value) -> Decimal:
-    """"150元", "1,200", 150.0 → an amount in yuan; blank is 0."""
+    """ "150元", "1,200", 150.0 → an amount in yuan; blank is 0."""
     raw = text(value).replace(" ", "").replace(",", "").replace("，", "").removesuffix("元")
     if not raw:
         return Decimal(0)

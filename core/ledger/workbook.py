@@ -81,7 +81,9 @@ def new_workbook():
 
 def dataset_to_xlsx(dataset, sheet_name: str = "") -> bytes:
     buffer, workbook = new_workbook()
-    writer = LedgerWriter(workbook, sheet_name or "Sheet1", list(dataset.headers or []), getattr(dataset, "title", "") or "")
+    writer = LedgerWriter(
+        workbook, sheet_name or "Sheet1", list(dataset.headers or []), getattr(dataset, "title", "") or ""
+    )
     for row in dataset:
         writer.write_row(row)
     writer.finish()

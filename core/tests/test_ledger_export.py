@@ -9,7 +9,7 @@ from django.urls import reverse
 from children.models import Child
 from core.signals import ledger_exported
 
-from .ledger_helpers import ORDER, county_admin, counts, import_bytes, load_sample_regions, sample
+from .ledger_helpers import ORDER, counts, county_admin, import_bytes, load_sample_regions, sample
 from .test_ledger_samples import ADMINS
 
 
@@ -39,7 +39,10 @@ def test_every_register_exports_and_reimports_without_changes(client):
         data = export(client, ADMINS[kind])
         result = import_bytes(kind, data, user)
         assert counts(result) == {"new": 0, "updated": 0, "skipped": counts(result)["skipped"], "errors": 0}, (
-            kind, [r.error_dict for r in result.invalid_rows], [str(e.error) for e in result.base_errors])
+            kind,
+            [r.error_dict for r in result.invalid_rows],
+            [str(e.error) for e in result.base_errors],
+        )
         assert counts(result)["skipped"] > 0
 
 
@@ -136,7 +139,11 @@ def test_the_blank_template_has_headers_dropdowns_text_ids_and_instructions(clie
     assert {"圪洞镇", "大武镇", "武当社区", "红", "男", "困境儿童"} <= values
     # The template itself imports with nothing to do.
     assert counts(import_bytes("children", response.content, users["admin"])) == {
-        "new": 0, "updated": 0, "skipped": 0, "errors": 0}
+        "new": 0,
+        "updated": 0,
+        "skipped": 0,
+        "errors": 0,
+    }
 
 
 @pytest.mark.django_db

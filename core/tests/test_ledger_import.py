@@ -17,8 +17,17 @@ CHILD_HEADER = ["序号", "姓名", "性别", "身份证号码", "乡镇（街�
 TITLE = [["方山县“爱心妈妈”困境儿童基础台账"], ["填报单位：（盖章）"]]
 
 
-def child_row(n=1, name="张三", number=None, gender="", town="圪洞镇", village="武当社区", category="困境儿童",
-              difficulty="重病", colour="红"):
+def child_row(
+    n=1,
+    name="张三",
+    number=None,
+    gender="",
+    town="圪洞镇",
+    village="武当社区",
+    category="困境儿童",
+    difficulty="重病",
+    colour="红",
+):
     return [n, name, gender, number or id_number(serial=n), town, village, category, difficulty, colour]
 
 
@@ -57,7 +66,11 @@ def test_it_reads_alternative_header_names_and_column_orders(users):
 @pytest.mark.django_db
 def test_a_blank_gender_comes_from_the_id_and_a_contradicting_one_is_an_error(users):
     boy = id_number(serial=1, male=True)
-    rows = [CHILD_HEADER, child_row(1, number=boy, gender=""), child_row(2, number=id_number(serial=2, male=True), gender="女")]
+    rows = [
+        CHILD_HEADER,
+        child_row(1, number=boy, gender=""),
+        child_row(2, number=id_number(serial=2, male=True), gender="女"),
+    ]
     result = import_bytes("children", xlsx(rows), users["admin"])
     assert list(errors(result)) == [(3, "性别")]
     assert Child.objects.count() == 0
@@ -177,7 +190,20 @@ MOTHER_HEADER = ["序号", "爱心妈妈姓名", "手机号码", "单位", "行�
 
 @pytest.mark.django_db
 def test_mothers_import_creates_missing_teams_in_the_users_region_and_splits_skills(users, regions):
-    rows = [MOTHER_HEADER, [1, "赵六", "13800000001", "县医院", "医护人员", "医疗服务 法律咨询；心理健康", "新服务队", "圪洞镇", "2024.5.1"]]
+    rows = [
+        MOTHER_HEADER,
+        [
+            1,
+            "赵六",
+            "13800000001",
+            "县医院",
+            "医护人员",
+            "医疗服务 法律咨询；心理健康",
+            "新服务队",
+            "圪洞镇",
+            "2024.5.1",
+        ],
+    ]
     result = import_bytes("volunteers", xlsx(rows), users["town_a"])
     assert counts(result)["new"] == 1, errors(result)
     mother = Volunteer.objects.get()
@@ -203,7 +229,11 @@ def test_pairing_mode_must_agree_with_the_mothers_listed(users, regions):
     import_bytes("children", xlsx([CHILD_HEADER, child_row(1, number=number)]), users["admin"])
     VolunteerFactory(name="甲", phone="13800000011", region=regions["town_a"])
     VolunteerFactory(name="乙", phone="13800000012", region=regions["town_a"])
-    rows = [PAIR_HEADER, [1, "张三", number, "甲", "", "一对一", "2024-06-01"], [2, "张三", number, "乙", "", "一对一", "2024-06-02"]]
+    rows = [
+        PAIR_HEADER,
+        [1, "张三", number, "甲", "", "一对一", "2024-06-01"],
+        [2, "张三", number, "乙", "", "一对一", "2024-06-02"],
+    ]
     result = import_bytes("pairings", xlsx(rows), users["admin"])
     assert (2, "结对方式") in errors(result)
     rows[1][5] = rows[2][5] = "多对一"
@@ -226,7 +256,18 @@ def test_a_mother_named_twice_needs_the_phone(users, regions):
     assert Pairing.objects.get().members.get().volunteer.phone == "13800000022"
 
 
-VISIT_HEADER = ["序号", "儿童姓名", "身份证号", "走访时间", "走访形式", "走访人员", "走访情况", "帮扶措施", "物资价值（元）", "三色卡"]
+VISIT_HEADER = [
+    "序号",
+    "儿童姓名",
+    "身份证号",
+    "走访时间",
+    "走访形式",
+    "走访人员",
+    "走访情况",
+    "帮扶措施",
+    "物资价值（元）",
+    "三色卡",
+]
 
 
 @pytest.mark.django_db
@@ -234,7 +275,10 @@ def test_a_visit_reassessment_changes_the_card_through_the_service(users, region
     number = id_number(serial=11)
     import_bytes("children", xlsx([CHILD_HEADER, child_row(1, number=number, colour="绿")]), users["admin"])
     VolunteerFactory(name="甲", phone="13800000031", region=regions["town_a"])
-    rows = [VISIT_HEADER, [1, "张三", number, "2025年1月2日", "入户走访", "甲、村干部王某", "好", "书包", "150元", "黄卡"]]
+    rows = [
+        VISIT_HEADER,
+        [1, "张三", number, "2025年1月2日", "入户走访", "甲、村干部王某", "好", "书包", "150元", "黄卡"],
+    ]
     result = import_bytes("visits", xlsx(rows), users["admin"])
     assert counts(result)["new"] == 1, errors(result)
     visit = Visit.objects.get()
@@ -245,7 +289,18 @@ def test_a_visit_reassessment_changes_the_card_through_the_service(users, region
     assert counts(import_bytes("visits", xlsx(rows), users["admin"]))["new"] == 0
 
 
-ACTIVITY_HEADER = ["活动主题", "活动时间", "活动类别", "地点", "乡镇", "儿童人数", "爱心妈妈人数", "受益人次", "物资折价（元）", "活动简介"]
+ACTIVITY_HEADER = [
+    "活动主题",
+    "活动时间",
+    "活动类别",
+    "地点",
+    "乡镇",
+    "儿童人数",
+    "爱心妈妈人数",
+    "受益人次",
+    "物资折价（元）",
+    "活动简介",
+]
 
 
 @pytest.mark.django_db

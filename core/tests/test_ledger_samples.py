@@ -53,7 +53,10 @@ def test_it_imports_every_sample_by_command_to_the_expected_records():
         assert out.strip().splitlines()[-1].startswith("新增 "), out
     assert_expected_database()
     # Colours after the visits' reassessments: every change since import is a 走访评估 card change.
-    reassessed = {c.child.id_number: c.to_colour for c in CardChange.objects.select_related("child").order_by("effective_on", "pk")}
+    reassessed = {
+        c.child.id_number: c.to_colour
+        for c in CardChange.objects.select_related("child").order_by("effective_on", "pk")
+    }
     assert reassessed and set(CardChange.objects.values_list("reason", flat=True)) == {"走访评估"}
     for number, colour in EXPECTED["children_colours"].items():
         assert Child.objects.get(id_number=number).card_colour == reassessed.get(number, colour)
@@ -76,8 +79,13 @@ def test_it_rejects_the_file_with_errors_and_writes_nothing():
     user = county_admin()
     code, out = run("children", EXPECTED["children_bad_file"], user)
     assert code == 1
-    rows = sorted({int(line[1:].split("行")[0]) for line in out.splitlines() if line.startswith("第") and "重复" not in line
-                   and "duplicate" not in line})
+    rows = sorted(
+        {
+            int(line[1:].split("行")[0])
+            for line in out.splitlines()
+            if line.startswith("第") and "重复" not in line and "duplicate" not in line
+        }
+    )
     assert rows == EXPECTED["children_bad_rows"]
     assert out.strip().splitlines()[-1].endswith(f"错误 {len(EXPECTED['children_bad_rows'])}")
     assert "文本" in out  # the ID stored as a number says how to fix it
@@ -138,7 +146,9 @@ def test_the_admin_preview_lists_the_bad_rows_and_keeps_no_file(client, settings
     load_sample_regions()
     client.force_login(county_admin())
     with open(sample(EXPECTED["children_bad_file"]), "rb") as fh:
-        response = client.post(reverse("admin:children_child_import"), {"format": "0", "resource": "0", "import_file": fh})
+        response = client.post(
+            reverse("admin:children_child_import"), {"format": "0", "resource": "0", "import_file": fh}
+        )
     assert response.status_code == 200
     assert "confirm_form" not in response.context
     assert [r.number for r in response.context["result"].invalid_rows] == EXPECTED["children_bad_rows"]

@@ -5,9 +5,19 @@ from decimal import Decimal
 
 import pytest
 
-from core.ledger.headers import HeaderError, find_header, is_footer, normalise_header
-from core.ledger.values import CellError, parse_colour, parse_count, parse_date, parse_gender, parse_money, split_list, split_skills, text
 from children.resources import ChildResource
+from core.ledger.headers import HeaderError, find_header, is_footer, normalise_header
+from core.ledger.values import (
+    CellError,
+    parse_colour,
+    parse_count,
+    parse_date,
+    parse_gender,
+    parse_money,
+    split_list,
+    split_skills,
+    text,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,8 +54,19 @@ def test_it_reads_a_year_and_month_as_the_first_of_the_month_only_when_allowed()
 
 @pytest.mark.parametrize(
     "raw,colour",
-    [("红", "red"), ("红色", "red"), ("红卡", "red"), ("黄", "yellow"), ("黄色", "yellow"), ("黄卡", "yellow"),
-     ("绿", "green"), ("绿色", "green"), ("绿卡", "green"), (" 绿 ", "green"), ("", "")],
+    [
+        ("红", "red"),
+        ("红色", "red"),
+        ("红卡", "red"),
+        ("黄", "yellow"),
+        ("黄色", "yellow"),
+        ("黄卡", "yellow"),
+        ("绿", "green"),
+        ("绿色", "green"),
+        ("绿卡", "green"),
+        (" 绿 ", "green"),
+        ("", ""),
+    ],
 )
 def test_it_reads_every_colour_spelling(raw, colour):
     assert parse_colour(raw) == colour
@@ -63,8 +84,15 @@ def test_it_reads_genders(raw, gender):
 
 @pytest.mark.parametrize(
     "raw,amount",
-    [("150元", Decimal(150)), ("", Decimal(0)), (None, Decimal(0)), (150.0, Decimal(150)), ("1,200", Decimal(1200)),
-     ("１５０元", Decimal(150)), (" 99.5 ", Decimal("99.5"))],
+    [
+        ("150元", Decimal(150)),
+        ("", Decimal(0)),
+        (None, Decimal(0)),
+        (150.0, Decimal(150)),
+        ("1,200", Decimal(1200)),
+        ("１５０元", Decimal(150)),
+        (" 99.5 ", Decimal("99.5")),
+    ],
 )
 def test_it_reads_money(raw, amount):
     assert parse_money(raw) == amount
@@ -86,7 +114,13 @@ def test_it_reads_counts_with_units():
 
 def test_it_splits_lists_on_every_separator():
     assert split_list("重病、单亲家庭，监护缺失,自身残疾；父母服刑;家庭经济困难") == [
-        "重病", "单亲家庭", "监护缺失", "自身残疾", "父母服刑", "家庭经济困难"]
+        "重病",
+        "单亲家庭",
+        "监护缺失",
+        "自身残疾",
+        "父母服刑",
+        "家庭经济困难",
+    ]
     assert split_skills("医疗服务 法律咨询、心理健康") == ["医疗服务", "法律咨询", "心理健康"]
 
 
@@ -120,9 +154,7 @@ ALL_CHILD_HEADERS = {
 }
 
 
-@pytest.mark.parametrize(
-    "key,name", [(key, name) for key, names in ALL_CHILD_HEADERS.items() for name in names]
-)
+@pytest.mark.parametrize("key,name", [(key, name) for key, names in ALL_CHILD_HEADERS.items() for name in names])
 def test_it_understands_every_children_header_name(key, name):
     header = ["序号", "姓名", "身份证号码", "村", "类别"]
     replaced = {"name": 1, "id_number": 2, "village": 3, "category": 4}
