@@ -222,7 +222,7 @@ class ActivityResource(LedgerResource):
         if activity is None:
             activity = Activity(title=title, held_on=day, region=township, **values)
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_NEW, write=lambda: self.save_activity(activity))
-        changed = {k: v for k, v in values.items() if getattr(activity, k) != v}
+        changed = self.changes(activity, values)
         if not changed:
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP)
         for k, v in changed.items():

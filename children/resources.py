@@ -153,7 +153,7 @@ class ChildResource(LedgerResource):
         if child.pk not in self.in_scope:
             problems.add(row, "id_number", gettext("this child is registered outside your area"))
             return None
-        changed = {k: v for k, v in values.items() if getattr(child, k) != v}
+        changed = self.changes(child, values)
         new_difficulties = difficulties if text(row.raw("difficulties")) else None
         if new_difficulties is not None and {d.pk for d in new_difficulties} == {
             d.pk for d in child.difficulties.all()
@@ -172,9 +172,13 @@ class ChildResource(LedgerResource):
 
     def save_child(self, child, difficulties, colour):
         """The one place children are written by an import."""
+        is_new = child.pk is None
         child.full_clean(exclude=["category", "region"], validate_unique=False, validate_constraints=False)
         child.save()
-        if difficulties is not None:
+        if is_new and difficulties:
+            through = Child.difficulties.through
+            through.objects.bulk_create([through(child=child, difficultytype=d) for d in difficulties])
+        elif not is_new and difficulties is not None:
             child.difficulties.set(difficulties)
         if colour:
             child_change_colour(

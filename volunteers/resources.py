@@ -133,7 +133,7 @@ class VolunteerResource(LedgerResource):
         if mother.pk not in self.in_scope:
             problems.add(row, "phone", gettext("this caring mother is registered outside your area"))
             return None
-        changed = {k: v for k, v in values.items() if getattr(mother, k) != v}
+        changed = self.changes(mother, values)
         if team is not None and mother.team_id != team.pk:
             changed["team"] = team
         if not changed:

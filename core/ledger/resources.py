@@ -15,6 +15,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -190,6 +191,14 @@ class LedgerResource(resources.ModelResource):
         self.masked = not sees_full_identity(user)
 
     @classmethod
+    def get_display_name(cls):
+        return cls.title or super().get_display_name()
+
+    def get_user_visible_fields(self):
+        """The columns listed on the import and export pages (our columns, not model fields)."""
+        return [SimpleNamespace(column_name=c.label + ("*" if c.required else "")) for c in self.columns]
+
+    @classmethod
     def column(cls, key: str) -> Column:
         for column in cls.columns:
             if column.key == key:
@@ -235,6 +244,20 @@ class LedgerResource(resources.ModelResource):
             problems.add(row, key, _("is required"))
             return None
         return value
+
+    @staticmethod
+    def changes(instance, values: dict) -> dict:
+        """The values that differ from the instance; related rows compare by id (no query)."""
+        changed = {}
+        for key, value in values.items():
+            field = instance._meta.get_field(key)
+            if field.is_relation:
+                current, new = getattr(instance, field.attname), getattr(value, "pk", value)
+            else:
+                current, new = getattr(instance, key), value
+            if current != new:
+                changed[key] = value
+        return changed
 
     def user_region(self):
         return user_region(self.user)

@@ -161,3 +161,13 @@ def test_a_viewer_can_export_but_not_import(client, world, users):
     assert client.get(reverse("admin:children_child_import")).status_code == 403
     assert client.get(reverse("admin:children_child_download_ledger_template")).status_code == 403
     export(client, "children_child")
+
+
+@pytest.mark.django_db
+def test_the_changelist_offers_import_export_and_the_blank_template(client, world, users):
+    client.force_login(users["admin"])
+    page = client.get(reverse("admin:children_child_changelist")).content.decode()
+    for name in ["import", "export", "download_ledger_template"]:
+        assert reverse(f"admin:children_child_{name}") in page
+    form = client.get(reverse("admin:children_child_import")).content.decode()
+    assert "身份证号码" in form and "儿童类别" in form
