@@ -32,6 +32,8 @@ class VisitResource(LedgerResource):
         column("notes", ("备注",)),
     ]
 
+    dry_run_writes = True
+
     class Meta:
         model = Visit
         fields = ()
@@ -170,6 +172,8 @@ class ActivityResource(LedgerResource):
         column("description", ("活动内容", "活动简介")),
     ]
 
+    clean_exclude = ["activity_type", "region", "workstation", "course"]
+
     class Meta:
         model = Activity
         fields = ()
@@ -221,21 +225,27 @@ class ActivityResource(LedgerResource):
         activity = self.existing.get(key)
         if activity is None:
             activity = Activity(title=title, held_on=day, region=township, **values)
-            return Plan(row=row, import_type=RowResult.IMPORT_TYPE_NEW, write=lambda: self.save_activity(activity))
+            return Plan(
+                row=row,
+                import_type=RowResult.IMPORT_TYPE_NEW,
+                instance=activity,
+                write=lambda: self.save_activity(activity),
+            )
         changed = self.changes(activity, values)
         if not changed:
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP)
         for k, v in changed.items():
             setattr(activity, k, v)
-        return Plan(row=row, import_type=RowResult.IMPORT_TYPE_UPDATE, write=lambda: self.save_activity(activity))
+        return Plan(
+            row=row,
+            import_type=RowResult.IMPORT_TYPE_UPDATE,
+            instance=activity,
+            write=lambda: self.save_activity(activity),
+        )
 
     def save_activity(self, activity):
         """The one place activities are written by an import."""
-        activity.full_clean(
-            exclude=["activity_type", "region", "workstation", "course"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        self.check_instance(activity)
         activity.save()
 
     def export_rows(self, queryset):

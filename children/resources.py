@@ -39,6 +39,8 @@ class ChildResource(LedgerResource):
         column("notes", ("备注",)),
     ]
 
+    clean_exclude = ["category", "region"]
+
     class Meta:
         model = Child
         fields = ()
@@ -148,7 +150,10 @@ class ChildResource(LedgerResource):
         if child is None:
             child = Child(id_number=number, card_colour=colour or "green", **values)
             return Plan(
-                row=row, import_type=RowResult.IMPORT_TYPE_NEW, write=lambda: self.save_child(child, difficulties, None)
+                row=row,
+                import_type=RowResult.IMPORT_TYPE_NEW,
+                instance=child,
+                write=lambda: self.save_child(child, difficulties, None),
             )
         if child.pk not in self.in_scope:
             problems.add(row, "id_number", gettext("this child is registered outside your area"))
@@ -167,13 +172,14 @@ class ChildResource(LedgerResource):
         return Plan(
             row=row,
             import_type=RowResult.IMPORT_TYPE_UPDATE,
+            instance=child,
             write=lambda: self.save_child(child, new_difficulties, new_colour),
         )
 
     def save_child(self, child, difficulties, colour):
         """The one place children are written by an import."""
         is_new = child.pk is None
-        child.full_clean(exclude=["category", "region"], validate_unique=False, validate_constraints=False)
+        self.check_instance(child)
         child.save()
         if is_new and difficulties:
             through = Child.difficulties.through

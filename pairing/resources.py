@@ -41,6 +41,8 @@ class PairingResource(LedgerResource):
         column("notes", ("备注",)),
     ]
 
+    dry_run_writes = True
+
     class Meta:
         model = Pairing
         fields = ()

@@ -28,6 +28,8 @@ class VolunteerResource(LedgerResource):
         column("notes", ("备注",)),
     ]
 
+    clean_exclude = ["sector", "team", "region"]
+
     class Meta:
         model = Volunteer
         fields = ()
@@ -129,7 +131,12 @@ class VolunteerResource(LedgerResource):
         mother = (self.by_id.get(number) if number else None) or self.by_phone.get(phone)
         if mother is None:
             mother = Volunteer(**values)
-            return Plan(row=row, import_type=RowResult.IMPORT_TYPE_NEW, write=lambda: self.save_volunteer(mother, team))
+            return Plan(
+                row=row,
+                import_type=RowResult.IMPORT_TYPE_NEW,
+                instance=mother,
+                write=lambda: self.save_volunteer(mother, team),
+            )
         if mother.pk not in self.in_scope:
             problems.add(row, "phone", gettext("this caring mother is registered outside your area"))
             return None
@@ -140,7 +147,12 @@ class VolunteerResource(LedgerResource):
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP)
         for k, v in changed.items():
             setattr(mother, k, v)
-        return Plan(row=row, import_type=RowResult.IMPORT_TYPE_UPDATE, write=lambda: self.save_volunteer(mother, team))
+        return Plan(
+            row=row,
+            import_type=RowResult.IMPORT_TYPE_UPDATE,
+            instance=mother,
+            write=lambda: self.save_volunteer(mother, team),
+        )
 
     def save_volunteer(self, mother, team):
         """The one place caring mothers (and their new teams) are written by an import."""
@@ -148,7 +160,7 @@ class VolunteerResource(LedgerResource):
             if team.pk is None:
                 team.save()
             mother.team = team
-        mother.full_clean(exclude=["sector", "team", "region"], validate_unique=False, validate_constraints=False)
+        self.check_instance(mother)
         mother.save()
 
     def export_rows(self, queryset):

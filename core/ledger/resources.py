@@ -62,6 +62,8 @@ class Plan:
     note: str = ""
     key: Any = None
     extra: dict = field(default_factory=dict)
+    #: the row's model instance, when a preview can validate it without writing
+    instance: Any = None
 
 
 class Problems:
@@ -184,6 +186,11 @@ class LedgerResource(resources.ModelResource):
     columns: list[Column] = []
     #: the title of exports and templates
     title = ""
+    #: whether a preview (dry run) must run the writes to find every error; ledgers whose rows
+    #: go through services (pairings, visits) do, the others validate each instance instead
+    dry_run_writes = False
+    #: foreign keys that were resolved from the scoped caches and need no per-row query
+    clean_exclude: list[str] = []
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
@@ -258,6 +265,9 @@ class LedgerResource(resources.ModelResource):
             if current != new:
                 changed[key] = value
         return changed
+
+    def check_instance(self, instance) -> None:
+        instance.full_clean(exclude=self.clean_exclude, validate_unique=False, validate_constraints=False)
 
     def user_region(self):
         return user_region(self.user)
@@ -345,7 +355,7 @@ class LedgerResource(resources.ModelResource):
         if not problems:
             self.plan_file(plans, problems)
         if not problems:
-            self._write(plans, problems)
+            self._write(plans, problems, dry_run=dry_run)
         if problems:
             self._report(result, problems)
             return result
@@ -355,7 +365,15 @@ class LedgerResource(resources.ModelResource):
                 result.notes.append((plan.row.number, plan.note))
         return result
 
-    def _write(self, plans: list[Plan], problems: Problems) -> None:
+    def _write(self, plans: list[Plan], problems: Problems, *, dry_run: bool) -> None:
+        if dry_run and not self.dry_run_writes:
+            for plan in plans:
+                if plan.instance is not None:
+                    try:
+                        self.check_instance(plan.instance)
+                    except ValidationError as exc:
+                        problems.add(plan.row, None, " ".join(exc.messages))
+            return
         try:
             with transaction.atomic():
                 for plan in plans:

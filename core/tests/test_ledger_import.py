@@ -312,3 +312,12 @@ def test_activities_import_by_title_date_and_township(users):
     rows[1][3] = "新地点"
     assert counts(import_bytes("activities", xlsx(rows), users["admin"]))["updated"] == 1
     assert Activity.objects.get().place == "新地点"
+
+
+@pytest.mark.django_db
+def test_a_preview_finds_field_errors_without_writing(users):
+    rows = [CHILD_HEADER, child_row(1, name="长" * 60)]
+    result = import_bytes("children", xlsx(rows), users["admin"], dry_run=True)
+    assert [r.number for r in result.invalid_rows] == [2]
+    assert counts(import_bytes("children", xlsx(rows), users["admin"]))["errors"] == 1
+    assert Child.objects.count() == 0
