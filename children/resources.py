@@ -51,21 +51,14 @@ class ChildResource(LedgerResource):
         self.categories = LookupIndex(ChildCategory)
         self.difficulty_types = LookupIndex(DifficultyType)
         numbers = {n for n in (self.parse_quietly(row.raw("id_number")) for row in rows) if n}
-        self.existing = {}
+        self.existing, self.in_scope = {}, set()
         numbers = sorted(numbers)
+        scope = Child.objects.for_user(self.user)
         for start in range(0, len(numbers), 2000):
             chunk = numbers[start : start + 2000]
             for child in Child.objects.filter(id_number__in=chunk).prefetch_related("difficulties"):
                 self.existing[child.id_number] = child
-        self.in_scope = (
-            set(
-                Child.objects.for_user(self.user)
-                .filter(pk__in=[c.pk for c in self.existing.values()])
-                .values_list("pk", flat=True)
-            )
-            if self.existing
-            else set()
-        )
+            self.in_scope.update(scope.filter(id_number__in=chunk).values_list("pk", flat=True))
         self.seen = {}
 
     @staticmethod

@@ -1,8 +1,10 @@
 """The caring mothers' roll (花名册): import by phone (or ID number), export with the same headers."""
 
+from django.db.models import Q
 from django.utils.translation import gettext
 from import_export.results import RowResult
 
+from core.idnumber import normalise_phone
 from core.ledger.columns import CHILD_ID, TOWNSHIP, column
 from core.ledger.resources import LedgerResource, LookupIndex, Plan, RegionIndex
 from core.ledger.values import parse_date, parse_gender, split_skills, text
@@ -40,24 +42,17 @@ class VolunteerResource(LedgerResource):
         self.sectors = LookupIndex(Sector)
         self.by_phone = {}
         self.by_id = {}
-        for mother in Volunteer.objects.all().only(
-            "id",
-            "name",
-            "gender",
-            "phone",
-            "id_number",
-            "employer",
-            "sector_id",
-            "skills",
-            "team_id",
-            "region_id",
-            "joined_on",
-            "notes",
-        ):
+        phones = sorted({normalise_phone(text(row.raw("phone"))) for row in rows} - {""})
+        numbers = sorted({text(row.raw("id_number")).upper() for row in rows} - {""})
+        found, self.in_scope = [], set()
+        for start in range(0, max(len(phones), len(numbers)), 1000):
+            chunk = Q(phone__in=phones[start : start + 1000]) | Q(id_number__in=numbers[start : start + 1000])
+            found.extend(Volunteer.objects.filter(chunk))
+            self.in_scope.update(Volunteer.objects.for_user(self.user).filter(chunk).values_list("pk", flat=True))
+        for mother in found:
             self.by_phone[mother.phone] = mother
             if mother.id_number:
                 self.by_id[mother.id_number] = mother
-        self.in_scope = set(Volunteer.objects.for_user(self.user).values_list("pk", flat=True))
         self.teams = {}
         for team in VolunteerTeam.objects.for_user(self.user):
             self.teams.setdefault(text(team.name), []).append(team)

@@ -171,3 +171,26 @@ def test_the_changelist_offers_import_export_and_the_blank_template(client, worl
         assert reverse(f"admin:children_child_{name}") in page
     form = client.get(reverse("admin:children_child_import")).content.decode()
     assert "身份证号码" in form and "儿童类别" in form
+
+
+def test_permission_checks_on_the_admin_itself_win_over_import_exports_defaults(rf, django_user_model):
+    from core.admin import ScopedAdmin
+    from core.ledger_admin import LedgerImportExportMixin
+
+    class Guarded(ScopedAdmin):
+        def has_import_permission(self, request):
+            return False
+
+        def has_export_permission(self, request):
+            return False
+
+    class ChildLedgerAdmin(LedgerImportExportMixin, Guarded):
+        pass
+
+    from django.contrib.admin import AdminSite
+
+    admin = ChildLedgerAdmin(Child, AdminSite())
+    request = rf.get("/")
+    request.user = django_user_model(is_superuser=True, is_active=True)
+    assert admin.has_import_permission(request) is False
+    assert admin.has_export_permission(request) is False

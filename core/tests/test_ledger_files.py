@@ -110,3 +110,16 @@ def test_it_purges_uploads_older_than_a_day(settings, tmp_path):
     os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     call_command("purge_ledger_uploads", stdout=io.StringIO())
     assert not old.exists() and new.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_names_a_missing_column_without_a_traceback(client, users):
+    client.force_login(users["admin"])
+    upload = io.BytesIO(xlsx([["序号", "姓名", "身份证号码", "乡镇", "村"], [1, "张三", "x", "圪洞镇", "东村"]]))
+    upload.name = "台账.xlsx"
+    response = client.post(
+        reverse("admin:children_child_import"), {"format": "0", "resource": "0", "import_file": upload}
+    )
+    page = response.content.decode()
+    assert "缺少必填列：儿童类别" in page
+    assert "Traceback" not in page and "HeaderError" not in page

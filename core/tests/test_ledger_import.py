@@ -321,3 +321,15 @@ def test_a_preview_finds_field_errors_without_writing(users):
     assert [r.number for r in result.invalid_rows] == [2]
     assert counts(import_bytes("children", xlsx(rows), users["admin"]))["errors"] == 1
     assert Child.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_rows_matching_records_outside_the_users_area_are_errors(users, world):
+    other = world["b"]["child"]
+    rows = [CHILD_HEADER, child_row(1, name=other.name, number=other.id_number)]
+    result = import_bytes("children", xlsx(rows), users["town_a"])
+    assert (2, "身份证号码") in errors(result)
+    mother = world["b"]["mother"]
+    rows = [MOTHER_HEADER, [1, mother.name, mother.phone, "", "", "", "", "圪洞镇", ""]]
+    assert (2, "联系电话") in errors(import_bytes("volunteers", xlsx(rows), users["town_a"]))
+    assert Child.objects.get(pk=other.pk).region == other.region
