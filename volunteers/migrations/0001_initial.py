@@ -6,182 +6,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("regions", "0001_initial"),
+        ('regions', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Sector",
+            name='Sector',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
-                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="sort order")),
-                ("is_active", models.BooleanField(default=True, verbose_name="in use")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
+                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='sort order')),
+                ('is_active', models.BooleanField(default=True, verbose_name='in use')),
             ],
             options={
-                "verbose_name": "sector",
-                "verbose_name_plural": "sectors",
-                "ordering": ["sort_order", "name"],
-                "abstract": False,
+                'verbose_name': 'sector',
+                'verbose_name_plural': 'sectors',
+                'ordering': ['sort_order', 'name'],
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
-            name="Volunteer",
+            name='Volunteer',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                ("name", models.CharField(max_length=50, verbose_name="name")),
-                (
-                    "gender",
-                    models.CharField(
-                        choices=[("M", "male"), ("F", "female")], default="F", max_length=1, verbose_name="gender"
-                    ),
-                ),
-                (
-                    "phone",
-                    models.CharField(
-                        max_length=20, unique=True, validators=[core.idnumber.validate_phone], verbose_name="phone"
-                    ),
-                ),
-                (
-                    "id_number",
-                    models.CharField(
-                        blank=True,
-                        max_length=18,
-                        null=True,
-                        unique=True,
-                        validators=[core.idnumber.validate_id_number],
-                        verbose_name="ID number",
-                    ),
-                ),
-                ("employer", models.CharField(blank=True, max_length=100, verbose_name="employer")),
-                ("skills", models.CharField(blank=True, max_length=200, verbose_name="skills")),
-                ("joined_on", models.DateField(blank=True, null=True, verbose_name="joined on")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("active", "active"), ("paused", "paused"), ("left", "left the programme")],
-                        default="active",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("left_on", models.DateField(blank=True, null=True, verbose_name="left on")),
-                ("left_reason", models.CharField(blank=True, max_length=200, verbose_name="reason for leaving")),
-                ("notes", models.TextField(blank=True, verbose_name="notes")),
-                (
-                    "region",
-                    models.ForeignKey(
-                        limit_choices_to={"level": 4},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="volunteers",
-                        to="regions.region",
-                        verbose_name="township",
-                    ),
-                ),
-                (
-                    "sector",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="volunteers",
-                        to="volunteers.sector",
-                        verbose_name="sector",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('name', models.CharField(max_length=50, verbose_name='name')),
+                ('gender', models.CharField(choices=[('M', 'male'), ('F', 'female')], default='F', max_length=1, verbose_name='gender')),
+                ('phone', models.CharField(max_length=20, unique=True, validators=[core.idnumber.validate_phone], verbose_name='phone')),
+                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, validators=[core.idnumber.validate_id_number], verbose_name='ID number')),
+                ('employer', models.CharField(blank=True, max_length=100, verbose_name='employer')),
+                ('skills', models.CharField(blank=True, max_length=200, verbose_name='skills')),
+                ('joined_on', models.DateField(blank=True, null=True, verbose_name='joined on')),
+                ('status', models.CharField(choices=[('active', 'active'), ('paused', 'paused'), ('left', 'left the programme')], default='active', max_length=10, verbose_name='status')),
+                ('left_on', models.DateField(blank=True, null=True, verbose_name='left on')),
+                ('left_reason', models.CharField(blank=True, max_length=200, verbose_name='reason for leaving')),
+                ('notes', models.TextField(blank=True, verbose_name='notes')),
+                ('region', models.ForeignKey(limit_choices_to={'level': 4}, on_delete=django.db.models.deletion.PROTECT, related_name='volunteers', to='regions.region', verbose_name='township')),
+                ('sector', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='volunteers', to='volunteers.sector', verbose_name='sector')),
             ],
             options={
-                "verbose_name": "caring mother",
-                "verbose_name_plural": "caring mothers",
-                "ordering": ["region__code", "name"],
+                'verbose_name': 'caring mother',
+                'verbose_name_plural': 'caring mothers',
+                'ordering': ['region__code', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="Training",
+            name='Training',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("topic", models.CharField(blank=True, max_length=100, verbose_name="topic")),
-                ("held_on", models.DateField(verbose_name="date")),
-                ("place", models.CharField(blank=True, max_length=200, verbose_name="place")),
-                ("trainer", models.CharField(blank=True, max_length=100, verbose_name="trainer")),
-                ("hours", models.DecimalField(decimal_places=1, default=2, max_digits=5, verbose_name="hours")),
-                ("notes", models.TextField(blank=True, verbose_name="notes")),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="trainings",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
-                (
-                    "attendees",
-                    models.ManyToManyField(
-                        blank=True, related_name="trainings", to="volunteers.volunteer", verbose_name="attendees"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('topic', models.CharField(blank=True, max_length=100, verbose_name='topic')),
+                ('held_on', models.DateField(verbose_name='date')),
+                ('place', models.CharField(blank=True, max_length=200, verbose_name='place')),
+                ('trainer', models.CharField(blank=True, max_length=100, verbose_name='trainer')),
+                ('hours', models.DecimalField(decimal_places=1, default=2, max_digits=5, verbose_name='hours')),
+                ('notes', models.TextField(blank=True, verbose_name='notes')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='trainings', to='regions.region', verbose_name='region')),
+                ('attendees', models.ManyToManyField(blank=True, related_name='trainings', to='volunteers.volunteer', verbose_name='attendees')),
             ],
             options={
-                "verbose_name": "training",
-                "verbose_name_plural": "trainings",
-                "ordering": ["-held_on"],
+                'verbose_name': 'training',
+                'verbose_name_plural': 'trainings',
+                'ordering': ['-held_on'],
             },
         ),
         migrations.CreateModel(
-            name="VolunteerTeam",
+            name='VolunteerTeam',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                ("leader", models.CharField(blank=True, max_length=50, verbose_name="team leader")),
-                ("founded_on", models.DateField(blank=True, null=True, verbose_name="founded on")),
-                ("notes", models.TextField(blank=True, verbose_name="notes")),
-                (
-                    "region",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="teams",
-                        to="regions.region",
-                        verbose_name="region",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('leader', models.CharField(blank=True, max_length=50, verbose_name='team leader')),
+                ('founded_on', models.DateField(blank=True, null=True, verbose_name='founded on')),
+                ('notes', models.TextField(blank=True, verbose_name='notes')),
+                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='regions.region', verbose_name='region')),
             ],
             options={
-                "verbose_name": "volunteer team",
-                "verbose_name_plural": "volunteer teams",
-                "ordering": ["region__code", "name"],
+                'verbose_name': 'volunteer team',
+                'verbose_name_plural': 'volunteer teams',
+                'ordering': ['region__code', 'name'],
             },
         ),
         migrations.AddField(
-            model_name="volunteer",
-            name="team",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="members",
-                to="volunteers.volunteerteam",
-                verbose_name="team",
-            ),
+            model_name='volunteer',
+            name='team',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='volunteers.volunteerteam', verbose_name='team'),
         ),
         migrations.AddConstraint(
-            model_name="volunteerteam",
-            constraint=models.UniqueConstraint(fields=("region", "name"), name="team_unique_name_in_region"),
+            model_name='volunteerteam',
+            constraint=models.UniqueConstraint(fields=('region', 'name'), name='team_unique_name_in_region'),
         ),
         migrations.AddConstraint(
-            model_name="volunteer",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status__in", ["active", "paused", "left"])), name="volunteer_status_valid"
-            ),
+            model_name='volunteer',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'paused', 'left'])), name='volunteer_status_valid'),
         ),
     ]
