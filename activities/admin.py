@@ -3,9 +3,11 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import LargeTableAdmin, LookupAdmin, ScopedAdmin, TownshipFilter
+from core.ledger_admin import LedgerImportExportMixin
 from volunteers.models import Volunteer
 
 from .models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
+from .resources import ActivityResource, VisitResource
 
 
 @admin.register(VisitMode)
@@ -36,7 +38,8 @@ class WorkstationAdmin(ScopedAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(LargeTableAdmin):
+class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
+    resource_classes = [VisitResource]
     list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
     list_filter = [TownshipFilter, "mode", "visited_on", "reassessed_colour"]
     search_fields = ["child__name", "child__id_number", "visitors__name", "staff_visitors"]
@@ -57,7 +60,8 @@ class VisitAdmin(LargeTableAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(LargeTableAdmin):
+class ActivityAdmin(LedgerImportExportMixin, LargeTableAdmin):
+    resource_classes = [ActivityResource]
     list_display = ["title", "held_on", "activity_type", "region", "place", "person_times", "goods_value"]
     list_filter = [TownshipFilter, "activity_type", "held_on", ("course", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "place", "description"]

@@ -69,7 +69,6 @@ def _get(client, url):
     assert response.status_code == 200, (url, response.status_code)
 
 
-ALL = {"changelists": changelists}
 
 
 LOAD_USERS = 50
@@ -206,4 +205,12 @@ def _wait_for(url, seconds=60):
     raise RuntimeError(f"server did not answer at {url}")
 
 
-ALL["load"] = load
+from bench.more_cases import dashboard, imports, monthly_ledger  # noqa: E402
+
+ALL = {
+    "changelists": changelists,
+    "dashboard": dashboard,
+    "imports": imports,
+    "ledger": monthly_ledger,
+    "load": load,
+}

@@ -6,6 +6,7 @@ from unfold.decorators import action, display
 
 from activities.models import Visit
 from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
+from core.ledger_admin import LedgerImportExportMixin
 
 from .actions import (
     change_card_colour,
@@ -17,6 +18,7 @@ from .actions import (
 )
 from .filters import PairingStatusFilter, VisitStatusFilter, overdue_red_first
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
+from .resources import ChildResource
 
 #: Red first, then yellow, then green — the order of urgency, not of the alphabet.
 COLOUR_RANK = Case(
@@ -73,7 +75,8 @@ class LatestVisitsInline(ReadOnlyInline):
 
 
 @admin.register(Child)
-class ChildAdmin(ScopedAdmin):
+class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
+    resource_classes = [ChildResource]
     list_display = [
         "name",
         "id_number",

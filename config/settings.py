@@ -231,3 +231,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# Ledger imports (core/ledger): limits on uploads, and where uploads wait between preview
+# and confirm (deleted after the import; `purge_ledger_uploads` removes leftovers after a day).
+LEDGER_MAX_UPLOAD_BYTES = env.int("LEDGER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=100_000)
+LEDGER_UPLOAD_DIR = env.path("LEDGER_UPLOAD_DIR", default=BASE_DIR / "var" / "ledger-uploads")
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "core.ledger.storage.LedgerUploadStorage"

@@ -7,9 +7,11 @@ from unfold.decorators import action
 
 from children.actions import detail_form_action
 from core.admin import ReadOnlyInline, ScopedAdmin, TownshipFilter
+from core.ledger_admin import LedgerImportExportMixin
 
 from .actions import add_member, end_pairings, ending, leave_pairing, member_joining, pair_view
 from .models import Pairing, PairingMember
+from .resources import PairingResource
 
 
 class PairingMemberInline(ReadOnlyInline):
@@ -37,7 +39,8 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ScopedAdmin):
+class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
+    resource_classes = [PairingResource]
     list_display = ["child", "township", "member_names", "mode_display", "started_on", "ended_on", "end_reason"]
     list_filter = [TownshipFilter, OpenFilter, "end_reason", "started_on"]
     search_fields = ["child__name", "child__id_number", "members__volunteer__name"]

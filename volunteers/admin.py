@@ -5,9 +5,11 @@ from unfold.decorators import action
 
 from children.actions import detail_form_action
 from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
+from core.ledger_admin import LedgerImportExportMixin
 
 from .actions import leave_programme, leaving
 from .models import Sector, Training, Volunteer, VolunteerTeam
+from .resources import VolunteerResource
 
 
 @admin.register(Sector)
@@ -32,7 +34,8 @@ class VolunteerTeamAdmin(ScopedAdmin):
 
 
 @admin.register(Volunteer)
-class VolunteerAdmin(ScopedAdmin):
+class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
+    resource_classes = [VolunteerResource]
     list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
     list_filter = [TownshipFilter, "status", "sector", ("team", admin.RelatedOnlyFieldListFilter), "joined_on"]
     search_fields = ["name", "phone", "id_number", "employer"]

@@ -322,7 +322,6 @@ class Matrix:
         if not hasattr(ma, "get_export_queryset"):
             return
         request = _request(user)
-        request.GET = {}
         if not ma.has_export_permission(request):
             return
         exported = set(ma.get_export_queryset(request).values_list("pk", flat=True))

@@ -1,0 +1,207 @@
+"""The children's register (基础台账): import by ID number, export with the same headers."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from import_export.results import RowResult
+
+from children.models import Child, ChildCategory, DifficultyType
+from children.services import child_change_colour
+from core.idnumber import parse_id_number
+from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
+from core.ledger.resources import LedgerResource, LookupIndex, Plan, RegionIndex
+from core.ledger.values import CellError, parse_colour, parse_date, parse_gender, split_list, text
+
+GENDER_LABELS = {"M": "男", "F": "女"}
+COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
+#: The reason on a card change made by importing a ledger.
+IMPORT_REASON = "台账导入"
+
+
+class ChildResource(LedgerResource):
+    ledger = "children"
+    title = "困境儿童基础台账"
+    columns = [
+        column("name", ("姓名", "儿童姓名"), required=True),
+        column("gender", ("性别",)),
+        column("id_number", CHILD_ID, required=True),
+        column("birth_date", ("出生日期", "出生年月")),
+        column("township", TOWNSHIP),
+        column("village", VILLAGE, required=True),
+        column("category", ("儿童类别", "类别"), required=True),
+        column("difficulties", ("困境类型", "困境类别")),
+        column("colour", ("三色卡", "卡片颜色")),
+        column("guardian_name", ("监护人姓名", "监护人")),
+        column("guardian_relation", ("与儿童关系", "监护关系")),
+        column("guardian_phone", ("监护人电话", "联系电话")),
+        column("school", ("就读学校", "学校")),
+        column("grade", ("年级", "就读年级")),
+        column("address", ("家庭住址", "现住址", "住址")),
+        column("notes", ("备注",)),
+    ]
+
+    clean_exclude = ["category", "region"]
+
+    class Meta:
+        model = Child
+        fields = ()
+        import_id_fields = ()
+
+    def prepare(self, rows):
+        self.regions = RegionIndex(self.user)
+        self.categories = LookupIndex(ChildCategory)
+        self.difficulty_types = LookupIndex(DifficultyType)
+        numbers = {n for n in (self.parse_quietly(row.raw("id_number")) for row in rows) if n}
+        self.existing, self.in_scope = {}, set()
+        numbers = sorted(numbers)
+        scope = Child.objects.for_user(self.user)
+        for start in range(0, len(numbers), 2000):
+            chunk = numbers[start : start + 2000]
+            for child in Child.objects.filter(id_number__in=chunk).prefetch_related("difficulties"):
+                self.existing[child.id_number] = child
+            self.in_scope.update(scope.filter(id_number__in=chunk).values_list("pk", flat=True))
+        self.seen = {}
+
+    @staticmethod
+    def parse_quietly(raw) -> str:
+        try:
+            return parse_id_number(raw).number
+        except ValidationError:  # reported per row by plan_row
+            return ""
+
+    def plan_row(self, row, problems):
+        name = self.required(row, "name", problems)
+        number = self.id_number(row, "id_number", problems)
+        info = parse_id_number(number) if number else None
+        gender = self.cell(row, "gender", problems, parse_gender)
+        if info and gender and gender != info.gender:
+            problems.add(
+                row,
+                "gender",
+                gettext("does not match the ID number (which says %(gender)s)")
+                % {"gender": GENDER_LABELS[info.gender]},
+            )
+        birth = self.cell(row, "birth_date", problems, parse_date, allow_month=True)
+        if info and birth and birth != info.birth_date:
+            same_month = (birth.year, birth.month) == (info.birth_date.year, info.birth_date.month) and birth.day == 1
+            if not same_month:
+                problems.add(
+                    row,
+                    "birth_date",
+                    gettext("does not match the ID number (which says %(date)s)")
+                    % {"date": info.birth_date.isoformat()},
+                )
+        township = village = None
+        if text(row.raw("township")):
+            township = self.cell(row, "township", problems, self.regions.township)
+        if self.required(row, "village", problems) and (township or not text(row.raw("township"))):
+            village = self.cell(row, "village", problems, self.regions.village, township=township)
+        category = (
+            self.cell(row, "category", problems, self.categories.get)
+            if self.required(row, "category", problems)
+            else None
+        )
+        difficulties = []
+        for name_ in split_list(row.raw("difficulties")):
+            try:
+                difficulties.append(self.difficulty_types.get(name_))
+            except CellError as exc:
+                problems.add(row, "difficulties", exc, value=name_)
+        colour = self.cell(row, "colour", problems, parse_colour)
+        phone = self.phone(row, "guardian_phone", problems)
+        if number is None or name is None:
+            return None
+        if number in self.seen:
+            first = self.seen[number]
+            if text(first.raw("name")) == name and info:
+                return Plan(
+                    row=row,
+                    import_type=RowResult.IMPORT_TYPE_SKIP,
+                    note=gettext("Same child as row %(row)d; skipped as a duplicate.") % {"row": first.number},
+                )
+            problems.add(
+                row,
+                "id_number",
+                gettext("the same ID number is on row %(row)d with a different name") % {"row": first.number},
+            )
+            return None
+        self.seen[number] = row
+        if village is None or category is None or row in problems:
+            return None
+        values = {
+            "name": name,
+            "category": category,
+            "region": village,
+            "address": text(row.raw("address")),
+            "school": text(row.raw("school")),
+            "grade": text(row.raw("grade")),
+            "guardian_name": text(row.raw("guardian_name")),
+            "guardian_relation": text(row.raw("guardian_relation")),
+            "guardian_phone": phone or "",
+            "notes": text(row.raw("notes")),
+        }
+        child = self.existing.get(number)
+        if child is None:
+            child = Child(id_number=number, card_colour=colour or "green", **values)
+            return Plan(
+                row=row,
+                import_type=RowResult.IMPORT_TYPE_NEW,
+                instance=child,
+                write=lambda: self.save_child(child, difficulties, None),
+            )
+        if child.pk not in self.in_scope:
+            problems.add(row, "id_number", gettext("this child is registered outside your area"))
+            return None
+        changed = self.changes(child, values)
+        new_difficulties = difficulties if text(row.raw("difficulties")) else None
+        if new_difficulties is not None and {d.pk for d in new_difficulties} == {
+            d.pk for d in child.difficulties.all()
+        }:
+            new_difficulties = None
+        new_colour = colour if colour and colour != child.card_colour else None
+        if not changed and new_difficulties is None and new_colour is None:
+            return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP)
+        for key, value in changed.items():
+            setattr(child, key, value)
+        return Plan(
+            row=row,
+            import_type=RowResult.IMPORT_TYPE_UPDATE,
+            instance=child,
+            write=lambda: self.save_child(child, new_difficulties, new_colour),
+        )
+
+    def save_child(self, child, difficulties, colour):
+        """The one place children are written by an import."""
+        is_new = child.pk is None
+        self.check_instance(child)
+        child.save()
+        if is_new and difficulties:
+            through = Child.difficulties.through
+            through.objects.bulk_create([through(child=child, difficultytype=d) for d in difficulties])
+        elif not is_new and difficulties is not None:
+            child.difficulties.set(difficulties)
+        if colour:
+            child_change_colour(
+                child=child, to_colour=colour, effective_on=child.updated_at.date(), reason=IMPORT_REASON, by=self.user
+            )
+
+    def export_rows(self, queryset):
+        queryset = queryset.select_related("category", "region", "region__parent").prefetch_related("difficulties")
+        for child in queryset.order_by("region__code", "name", "pk"):
+            yield [
+                child.name,
+                GENDER_LABELS.get(child.gender, ""),
+                self.mask_id(child.id_number),
+                child.birth_date,
+                child.region.parent.name if child.region.parent_id else "",
+                child.region.name,
+                child.category.name,
+                "、".join(d.name for d in child.difficulties.all()),
+                COLOUR_LABELS.get(child.card_colour, ""),
+                child.guardian_name,
+                child.guardian_relation,
+                self.mask_phone(child.guardian_phone),
+                child.school,
+                child.grade,
+                child.address,
+                child.notes,
+            ]

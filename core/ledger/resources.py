@@ -1,0 +1,459 @@
+"""The one import engine behind every ledger, in the admin and in ``import_ledger``.
+
+django-import-export drives it (``import_data`` with dry-run preview, then confirm), but the
+row loop is our own because a ledger is not a list of independent rows: the header sits
+below title rows, several rows form one pairing, the same child may appear twice, and any
+error anywhere means nothing is written. Each ledger's resource (``<app>/resources.py``)
+says which columns it reads, how one row becomes a plan, and how a plan is written.
+
+Flow: grid → header → rows → ``plan_row`` each (no writes, cached look-ups) → ``plan_file``
+(checks across rows) → if any error: report them all, write nothing → else run every plan's
+``write`` inside one transaction.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import resources
+from import_export.results import Error, Result, RowResult
+from tablib import Dataset
+
+from core.idnumber import normalise_phone, parse_id_number, validate_phone
+from core.masking import sees_full_identity
+from core.signals import ledger_exported, ledger_imported
+from regions.models import Level, Region
+from regions.scoping import user_region
+
+from .headers import Column, HeaderError, find_header, is_footer
+from .values import CellError, text
+
+ROW_NUMBER = "__row__"
+
+
+class _Rollback(Exception):
+    pass
+
+
+@dataclass
+class SourceRow:
+    number: int  # the row number as Excel shows it
+    cells: dict[str, Any]
+
+    def raw(self, key: str):
+        return self.cells.get(key, "")
+
+
+@dataclass
+class Plan:
+    """What one row will do; ``write`` is None for a skipped row."""
+
+    row: SourceRow
+    import_type: str
+    write: Callable[[], Any] | None = None
+    note: str = ""
+    key: Any = None
+    extra: dict = field(default_factory=dict)
+    #: the row's model instance, when a preview can validate it without writing
+    instance: Any = None
+
+
+class Problems:
+    """Every error of a file, per Excel row and column, collected before anything is written."""
+
+    def __init__(self, resource):
+        self.resource = resource
+        self.by_row: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.rows: dict[int, SourceRow] = {}
+
+    def add(self, row: SourceRow, key: str | None, message, value=None):
+        label = self.resource.column(key).label if key else gettext("row")
+        if value is None and key:
+            value = row.raw(key)
+        shown = text(value) if not isinstance(value, float) else repr(value).replace("e+", "E+")
+        message = str(message)
+        if shown:
+            message = gettext("“%(value)s”: %(message)s") % {"value": shown, "message": message}
+        self.by_row[row.number][label].append(message)
+        self.rows[row.number] = row
+
+    def __bool__(self):
+        return bool(self.by_row)
+
+    def __contains__(self, row: SourceRow):
+        return row.number in self.by_row
+
+
+def summary_counts(result: Result) -> dict[str, int]:
+    errors = len(result.invalid_rows) + len(result.error_rows) + len(result.base_errors)
+    return {
+        "new": result.totals[RowResult.IMPORT_TYPE_NEW],
+        "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE],
+        "skipped": result.totals[RowResult.IMPORT_TYPE_SKIP],
+        "errors": errors,
+    }
+
+
+def summary_line(counts: dict[str, int]) -> str:
+    # Fixed wording: operators' scripts read this line (DESIGN.md interfaces).
+    return "新增 {new}，更新 {updated}，跳过 {skipped}，错误 {errors}".format(**counts)
+
+
+class RegionIndex:
+    """Townships and villages inside the user's scope, by name, from one query."""
+
+    def __init__(self, user):
+        self.townships: dict[str, list[Region]] = defaultdict(list)
+        self.villages: dict[str, list[Region]] = defaultdict(list)
+        regions = Region.objects.for_user(user).filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
+        for region in regions.only("id", "code", "name", "level", "parent_id"):
+            target = self.townships if region.level == Level.TOWNSHIP else self.villages
+            target[text(region.name)].append(region)
+
+    def township(self, name: str) -> Region:
+        found = self.townships.get(text(name), [])
+        if not found:
+            raise CellError(_("no such township in your area"))
+        if len(found) > 1:
+            raise CellError(_("several townships in your area have this name"))
+        return found[0]
+
+    def village(self, name: str, township: Region | None) -> Region:
+        found = self.villages.get(text(name), [])
+        if township is not None:
+            found = [v for v in found if v.parent_id == township.pk]
+        if not found:
+            if township is not None:
+                raise CellError(_("no such village in %(township)s") % {"township": township.name})
+            raise CellError(_("no such village in your area"))
+        if len(found) > 1:
+            raise CellError(_("several villages in your area have this name; fill in the township column"))
+        return found[0]
+
+
+class LookupIndex:
+    """Names of an editable lookup table (categories, visit modes…), from one query."""
+
+    def __init__(self, model):
+        self.by_name = {text(o.name): o for o in model.objects.filter(is_active=True)}
+
+    def get(self, name: str):
+        obj = self.by_name.get(text(name))
+        if obj is None:
+            raise CellError(_("unknown value; allowed: %(allowed)s") % {"allowed": "、".join(self.by_name)})
+        return obj
+
+
+class MotherIndex:
+    """Caring mothers in scope by name and phone, for pairings and visits."""
+
+    def __init__(self, user):
+        from volunteers.models import Volunteer
+
+        self.by_name = defaultdict(list)
+        self.by_phone = {}
+        for mother in Volunteer.objects.for_user(user).only("id", "name", "phone", "status"):
+            self.by_name[text(mother.name)].append(mother)
+            self.by_phone[mother.phone] = mother
+
+    def find(self, name: str, phone: str = ""):
+        """The mother with this name; the phone decides when the name is not unique."""
+        phone = normalise_phone(phone)
+        found = self.by_name.get(text(name), [])
+        if phone and len(found) != 1:
+            found = [m for m in found if m.phone == phone]
+        if not found:
+            raise CellError(_("no caring mother with this name in your area"))
+        if len(found) > 1:
+            raise CellError(_("several caring mothers in your area have this name; add the phone column"))
+        return found[0]
+
+
+class LedgerResource(resources.ModelResource):
+    """Base of every ledger resource: scoped to ``user``, header-tolerant, all-or-nothing."""
+
+    #: ledger name sent with the signals: children|volunteers|pairings|visits|activities
+    ledger = ""
+    #: the columns read and exported, in export order
+    columns: list[Column] = []
+    #: the title of exports and templates
+    title = ""
+    #: whether a preview (dry run) must run the writes to find every error; ledgers whose rows
+    #: go through services (pairings, visits) do, the others validate each instance instead
+    dry_run_writes = False
+    #: foreign keys that were resolved from the scoped caches and need no per-row query
+    clean_exclude: list[str] = []
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+        self.masked = not sees_full_identity(user)
+
+    @classmethod
+    def get_display_name(cls):
+        return cls.title or super().get_display_name()
+
+    def get_user_visible_fields(self):
+        """The columns listed on the import and export pages (our columns, not model fields)."""
+        return [SimpleNamespace(column_name=c.label + ("*" if c.required else "")) for c in self.columns]
+
+    @classmethod
+    def column(cls, key: str) -> Column:
+        for column in cls.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+    # --- helpers for subclasses -------------------------------------------------------------
+
+    def cell(self, row: SourceRow, key: str, problems: Problems, parse=text, **kwargs):
+        """The parsed value of a cell, or None after recording the error."""
+        try:
+            return parse(row.raw(key), **kwargs)
+        except CellError as exc:
+            problems.add(row, key, exc)
+        except ValidationError as exc:
+            problems.add(row, key, " ".join(exc.messages))
+        return None
+
+    def id_number(self, row: SourceRow, key: str, problems: Problems):
+        try:
+            return parse_id_number(row.raw(key)).number
+        except ValidationError as exc:
+            problems.add(row, key, " ".join(exc.messages))
+            return None
+
+    def phone(self, row: SourceRow, key: str, problems: Problems, *, required=False) -> str | None:
+        raw = text(row.raw(key)).replace(" ", "")
+        if not raw:
+            if required:
+                problems.add(row, key, _("is required"))
+                return None
+            return ""
+        try:
+            validate_phone(raw)
+        except ValidationError as exc:
+            problems.add(row, key, " ".join(exc.messages))
+            return None
+        return normalise_phone(raw)
+
+    def required(self, row: SourceRow, key: str, problems: Problems) -> str | None:
+        value = text(row.raw(key))
+        if not value:
+            problems.add(row, key, _("is required"))
+            return None
+        return value
+
+    @staticmethod
+    def changes(instance, values: dict) -> dict:
+        """The values that differ from the instance; related rows compare by id (no query)."""
+        changed = {}
+        for key, value in values.items():
+            field = instance._meta.get_field(key)
+            if field.is_relation:
+                current, new = getattr(instance, field.attname), getattr(value, "pk", value)
+            else:
+                current, new = getattr(instance, key), value
+            if current != new:
+                changed[key] = value
+        return changed
+
+    def check_instance(self, instance) -> None:
+        instance.full_clean(exclude=self.clean_exclude, validate_unique=False, validate_constraints=False)
+
+    def user_region(self):
+        return user_region(self.user)
+
+    # --- what subclasses implement ----------------------------------------------------------
+
+    def prepare(self, rows: list[SourceRow]) -> None:
+        """Load the look-ups the whole file needs (one query each, not one per row)."""
+
+    def plan_row(self, row: SourceRow, problems: Problems) -> Plan | None:
+        raise NotImplementedError
+
+    def plan_file(self, plans: list[Plan], problems: Problems) -> None:
+        """Checks that need all rows at once (e.g. a pairing's rows agree with its mode)."""
+
+    # --- the engine -------------------------------------------------------------------------
+
+    def read_rows(self, dataset: Dataset) -> tuple[int, list[SourceRow]]:
+        grid = [list(r) for r in dataset]
+        numbers = [int(r[0]) for r in grid]
+        cells = [r[1:] for r in grid]
+        header_index, mapping = find_header(cells, self.columns)
+        serial = self._serial_position(cells[header_index])
+        rows = []
+        for number, values in zip(numbers[header_index + 1 :], cells[header_index + 1 :], strict=True):
+            data = {key: values[pos] for key, pos in mapping.items()}
+            if serial is not None:
+                data["__serial__"] = values[serial]
+            rows.append(SourceRow(number=number, cells=data))
+        return numbers[header_index], rows
+
+    @staticmethod
+    def _serial_position(header_row):
+        from .headers import SERIAL_NAMES, normalise_header
+
+        for pos, cell in enumerate(header_row):
+            if normalise_header(cell) in SERIAL_NAMES:
+                return pos
+        return None
+
+    @staticmethod
+    def _is_blank(row: SourceRow) -> bool:
+        return not any(text(v) for k, v in row.cells.items() if k != "__serial__")
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        result = super().import_data(
+            dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
+        )
+        if not dry_run and not result.has_errors() and not result.has_validation_errors():
+            ledger_imported.send(
+                sender=type(self),
+                user=self.user,
+                ledger=self.ledger,
+                filename=kwargs.get("file_name") or "",
+                counts=summary_counts(result),
+            )
+        return result
+
+    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        result = self.get_result_class()()
+        result.diff_headers = [c.label for c in self.columns]
+        result.notes = []
+        if self.user is None:
+            result.append_base_error(Error(ValueError(gettext("An import needs a user; nothing was imported."))))
+            return result
+        try:
+            _header_number, rows = self.read_rows(dataset)
+        except HeaderError as exc:
+            result.append_base_error(Error(exc))
+            return result
+        result.total_rows = len(rows)
+        problems = Problems(self)
+        data_rows = []
+        for row in rows:
+            if self._is_blank(row) or is_footer(list(row.cells.values())):
+                self._add_row(result, Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP))
+            else:
+                data_rows.append(row)
+        self.prepare(data_rows)
+        plans = []
+        for row in data_rows:
+            plan = self.plan_row(row, problems)
+            if plan is not None and row not in problems:
+                plans.append(plan)
+        if not problems:
+            self.plan_file(plans, problems)
+        if not problems:
+            self._write(plans, problems, dry_run=dry_run)
+        if problems:
+            self._report(result, problems)
+            return result
+        for plan in plans:
+            self._add_row(result, plan)
+            if plan.note:
+                result.notes.append((plan.row.number, plan.note))
+        return result
+
+    def _write(self, plans: list[Plan], problems: Problems, *, dry_run: bool) -> None:
+        if dry_run and not self.dry_run_writes:
+            for plan in plans:
+                if plan.instance is not None:
+                    try:
+                        self.check_instance(plan.instance)
+                    except ValidationError as exc:
+                        problems.add(plan.row, None, " ".join(exc.messages))
+            return
+        try:
+            with transaction.atomic():
+                for plan in plans:
+                    if plan.write is None:
+                        continue
+                    try:
+                        plan.write()
+                    except ValidationError as exc:
+                        problems.add(plan.row, None, " ".join(exc.messages))
+                    except DatabaseError as exc:
+                        problems.add(plan.row, None, _("the database refused the row: %(error)s") % {"error": exc})
+                        break
+                if problems:
+                    raise _Rollback
+        except _Rollback:
+            pass
+
+    def _add_row(self, result: Result, plan: Plan) -> None:
+        row_result = self.get_row_result_class()()
+        row_result.import_type = plan.import_type
+        row_result.diff = [self._display(plan.row.raw(c.key)) for c in self.columns]
+        row_result.object_repr = plan.note
+        result.increment_row_result_total(row_result)
+        result.append_row_result(row_result)
+
+    def _report(self, result: Result, problems: Problems) -> None:
+        for number in sorted(problems.by_row):
+            row = problems.rows[number]
+            values = {c.label: self._display(row.raw(c.key)) for c in self.columns}
+            errors = {label: [str(m) for m in messages] for label, messages in problems.by_row[number].items()}
+            result.append_invalid_row(number, values, ValidationError(errors))
+            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+
+    @staticmethod
+    def _display(value) -> str:
+        if isinstance(value, float):
+            return repr(value).replace("e+", "E+") if not value.is_integer() or abs(value) > 1e15 else str(int(value))
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return text(value)
+
+    # --- export -----------------------------------------------------------------------------
+
+    def export_queryset(self, queryset):
+        """The rows to export, always inside the user's scope."""
+        base = queryset if queryset is not None else self._meta.model.objects.all()
+        return base.for_user(self.user)
+
+    def export_rows(self, queryset):
+        raise NotImplementedError
+
+    def export_title(self) -> str:
+        title = f"{self.title}（{timezone.localdate():%Y-%m-%d} 导出）"
+        if self.masked:
+            title += gettext(
+                " — ID and phone numbers are masked: this copy is for reading and cannot be imported again."
+            )
+        return title
+
+    def export(self, queryset=None, **kwargs):
+        dataset = Dataset(headers=[c.label for c in self.columns], title=self.export_title())
+        for values in self.export_rows(self.export_queryset(queryset)):
+            dataset.append(values)
+        ledger_exported.send(
+            sender=type(self),
+            user=self.user,
+            ledger=self.ledger,
+            rows=len(dataset),
+            filters=kwargs.get("filters") or {},
+        )
+        return dataset
+
+    def mask_id(self, value: str) -> str:
+        from core.masking import id_number_for
+
+        return id_number_for(self.user, value or "")
+
+    def mask_phone(self, value: str) -> str:
+        from core.masking import phone_for
+
+        return phone_for(self.user, value or "")
