@@ -1,3 +1,6 @@
+from io import StringIO
+
+from django.core.management import call_command
 from django.utils.translation import gettext as _
 
 from core.commands import ChineseCommand
@@ -20,6 +23,9 @@ class Command(ChineseCommand):
             return
         accounts, created = Generator(SCALES[scale], seed=seed).run()
         if created:
+            # The generator bulk-creates rows, which skips the history signals: give every row its
+            # "created" history entry so later changes have something to be compared with.
+            call_command("populate_history", "--auto", stdout=StringIO(), stderr=StringIO())
             self.stdout.write(_("Demo data loaded: %(regions)d regions.") % {"regions": Region.objects.count()})
         else:
             self.stdout.write(_("Demo data already present; accounts refreshed."))
