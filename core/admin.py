@@ -178,10 +178,21 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         if obj is None or sees_full_identity(request.user):
             return fieldsets
 
-        def swap(field):
-            return tuple(swap(f) for f in field) if isinstance(field, (list, tuple)) else self._masked(field)
+        seen = set()
 
-        return [(name, {**opts, "fields": [swap(f) for f in opts["fields"]]}) for name, opts in fieldsets]
+        def swap(field):
+            if isinstance(field, (list, tuple)):
+                return tuple(f for f in (swap(f) for f in field) if f)
+            # Without explicit fieldsets Django lists the masked read-only field as well; keep one.
+            field = self._masked(field)
+            if field in seen:
+                return None
+            seen.add(field)
+            return field
+
+        return [
+            (name, {**opts, "fields": [f for f in (swap(f) for f in opts["fields"]) if f]}) for name, opts in fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -226,7 +226,7 @@ class Matrix:
         history = getattr(model, "history", None)
         if history is None:
             return
-        version = history.filter(pk=b.pk).latest("history_date")
+        version = history.filter(**{model._meta.pk.attname: b.pk}).latest("history_date")
         try:
             url = self.url(model, "simple_history", b.pk, version.history_id)
         except NoReverseMatch:

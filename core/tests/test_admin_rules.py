@@ -279,3 +279,15 @@ def test_it_records_the_child_record_being_opened(client, users, world):
     client.force_login(users["town_a"])
     assert client.get(reverse("admin:children_child_change", args=[child.pk])).status_code == 404
     assert RecordView.objects.count() == 1
+
+
+def test_it_lists_a_masked_field_once_on_forms_without_fieldsets(users, world):
+    from django.contrib.admin.utils import flatten_fieldsets
+
+    from volunteers.admin import VolunteerAdmin
+
+    probe = type("Probe", (VolunteerAdmin,), {"fieldsets": None})(Volunteer, admin.site)
+    fields = flatten_fieldsets(probe.get_fieldsets(_request(users["town_a"]), world["a"]["mother"]))
+    assert fields.count("masked_phone") == 1 and "phone" not in fields
+    fields = flatten_fieldsets(probe.get_fieldsets(_request(users["admin"]), world["a"]["mother"]))
+    assert "phone" in fields and "masked_phone" not in fields

@@ -23,6 +23,7 @@ def test_seed_demo_builds_the_district_of_the_report(db, capsys):
     for child in Child.objects.all():
         info = parse_id_number(child.id_number)
         assert (info.gender, info.birth_date) == (child.gender, child.birth_date)
+    assert Child.history.count() == 150 and Visit.history.count() == Visit.objects.count()
     out = capsys.readouterr().out
     assert "lishi_admin" in out and "binhe_staff" in out
 

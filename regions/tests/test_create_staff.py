@@ -64,3 +64,5 @@ def test_it_leaves_accounts_to_superusers(client, users):
     assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
     assert client.get(reverse("admin:auth_user_change", args=[users["town_b"].pk])).status_code in (403, 404)
     assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
+    # django-axes' own tables (usernames and addresses of attempts) are for superusers too.
+    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
