@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "regions",
     "volunteers",
@@ -135,6 +137,18 @@ if not DEBUG:
     SECURE_REFERRER_POLICY = "same-origin"
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# Background jobs (reports.jobs) run on django-tasks with its database backend: the queue is a
+# table in the same PostgreSQL, the worker is `manage.py db_worker` (started by `make run` in
+# development, by a systemd unit in production; see README). DJANGO_TASKS_BACKEND=immediate
+# runs each job inside the request that starts it (tests use this).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env.str("DJANGO_TASKS_BACKEND", default="database")]}}
+# Largest upload accepted for an import job (bytes).
+JOB_UPLOAD_MAX_BYTES = env.int("JOB_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Programme rules that federations may tune per deployment.
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)
