@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -97,6 +98,12 @@ class JobAdmin(ModelAdmin):
         counts = {k: v for k, v in report.items() if k != "errors"} if isinstance(report, dict) else {}
         items = format_html_join("", "<li>{}</li>", ((error,) for error in (errors or [])[:200]))
         return format_html("{}<ul>{}</ul>", "；".join(f"{k}: {v}" for k, v in counts.items()), items)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Someone else's job is "not found", as for the status and the file.
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
         return [

@@ -53,7 +53,7 @@ from pathlib import Path
 from django.core.files import File
 from django.db import connection, connections, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
@@ -64,6 +64,7 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY_ROWS = 1000
 PROGRESS_EVERY_SECONDS = 1.0
+_clock = time.monotonic  # tests replace this, not the time module
 
 
 class JobInputError(Exception):
@@ -85,13 +86,18 @@ class JobKind:
     runner: Callable[[Job], None]
     takes_upload: bool = False
     takes_month: bool = False
-    permission: str | None = None
+    #: A permission codename ("app.codename") or a callable(user) -> bool; None: any staff user.
+    permission: object = None
     user_errors: tuple = field(default_factory=tuple)
 
     def may_start(self, user) -> bool:
         if not (user.is_authenticated and user.is_active and user.is_staff):
             return False
-        return self.permission is None or user.has_perm(self.permission)
+        if self.permission is None:
+            return True
+        if callable(self.permission):
+            return bool(self.permission(user))
+        return user.has_perm(self.permission)
 
 
 KINDS: dict[str, JobKind] = {}
@@ -131,21 +137,27 @@ def job_start(*, user, kind, total=None, params=None, upload=None) -> Job:
     """Create a job and enqueue it. ``upload`` is an uploaded file (or a ContentFile with a name)."""
     job_kind = KINDS.get(kind)
     if job_kind is None:
-        raise JobInputError(_t("Unknown job kind: %(kind)s") % {"kind": kind})
+        raise JobInputError(gettext("Unknown job kind: %(kind)s") % {"kind": kind})
     if not job_kind.may_start(user):
-        raise JobInputError(_t("You may not start this job."))
+        raise JobInputError(gettext("You may not start this job."))
     if job_kind.takes_upload and upload is None:
-        raise JobInputError(_t("Choose a file to import."))
+        raise JobInputError(gettext("Choose a file to import."))
     with transaction.atomic():
         job = Job(user=user, kind=kind, total=total, params=params or {})
         if upload is not None:
             job.upload_name = Path(upload.name).name[:200]
             job.upload.save(job.upload_name, upload, save=False)
         job.save()
-        # The task row is written in the same transaction as the job, so a worker never sees a
-        # task whose job is not committed yet. The immediate backend runs the job right here.
+    # Enqueued after the job row is saved: a worker never picks a task whose job it cannot see
+    # (if the caller holds a transaction, the task row commits together with the job). The
+    # immediate backend runs the job right here, outside the block above, so a database error
+    # inside the job cannot break the transaction that records its failure.
+    try:
         result = run_job.enqueue(job.pk)
-    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id))
+    except Exception:
+        job_fail(job, gettext("The job could not be queued; try again later."))
+        raise
+    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
     job.refresh_from_db()
     return job
 
@@ -169,9 +181,14 @@ def _close_side_connection():
         _side.connection = None
 
 
+def _atomic_depth():
+    return len(connection.atomic_blocks) if connection.in_atomic_block else 0
+
+
 def _write_progress(job, done, total):
-    depth = len(connection.atomic_blocks) if connection.in_atomic_block else 0
-    if depth > getattr(job, "_atomic_depth", 0):
+    if not hasattr(job, "_atomic_depth"):
+        job._atomic_depth = _atomic_depth()  # progress reported outside run_job: this is the baseline
+    if _atomic_depth() > job._atomic_depth:
         # Inside the job's own transaction: other connections would not see an ORM update.
         if connection.vendor != "postgresql":
             return  # SQLite allows one writer at a time; progress shows when the job ends.
@@ -188,7 +205,7 @@ def job_progress(job, done, total=None, *, force=False):
     total = job.total if total is None else total
     if total is not None and done > total:
         total = done
-    now = time.monotonic()
+    now = _clock()
     last_done = getattr(job, "_progress_done", None)
     changed = (done, total) != (last_done, getattr(job, "_progress_total", None))
     due = force or (
@@ -260,14 +277,14 @@ def run_job(job_id: int) -> str:
     if not claimed:
         return "skipped"
     job = Job.objects.select_related("user").get(pk=job_id)
-    job._atomic_depth = len(connection.atomic_blocks) if connection.in_atomic_block else 0
+    job._atomic_depth = _atomic_depth()
     with translation.override("zh-hans"):
         try:
             job_kind = KINDS.get(job.kind)
             if job_kind is None:
-                raise JobInputError(_t("Unknown job kind: %(kind)s") % {"kind": job.kind})
+                raise JobInputError(gettext("Unknown job kind: %(kind)s") % {"kind": job.kind})
             if not job_kind.may_start(job.user):
-                raise JobInputError(_t("You may not start this job."))
+                raise JobInputError(gettext("You may not start this job."))
             job_kind.runner(job)
         except Exception as exc:  # noqa: BLE001 - a job must end failed, never stay running
             job.refresh_from_db(fields=["status"])
@@ -280,7 +297,7 @@ def run_job(job_id: int) -> str:
                     logger.exception("Job %s (%s) failed", job.pk, job.kind)
                     job_fail(
                         job,
-                        _t("The job stopped because of an internal error; nothing was written. "
+                        gettext("The job stopped because of an internal error; nothing was written. "
                            "Tell the system administrator job number %(id)s.") % {"id": job.pk},
                     )
         finally:
@@ -291,7 +308,7 @@ def run_job(job_id: int) -> str:
 def run_import_job(job, importer, *, user_errors=(JobInputError, SpreadsheetError)):
     """Run ``importer`` on the job's uploaded file and finish the job with its report."""
     if not job.upload:
-        raise JobInputError(_t("The uploaded file is missing; start the import again."))
+        raise JobInputError(gettext("The uploaded file is missing; start the import again."))
     with job.upload.open("rb") as handle:
         data = handle.read()
 
@@ -307,7 +324,7 @@ def job_month(job) -> date:
         year, month = (int(part) for part in str(job.params.get("month", "")).split("-"))
         return date(year, month, 1)
     except ValueError:
-        raise JobInputError(_t("Choose a month.")) from None
+        raise JobInputError(gettext("Choose a month.")) from None
 
 
 def job_region(job):
@@ -319,7 +336,7 @@ def job_region(job):
         return None
     region = Region.objects.for_user(job.user).filter(code=code).first()
     if region is None:
-        raise JobInputError(_t("You may not export this region."))
+        raise JobInputError(gettext("You may not export this region."))
     return region
 
 
@@ -370,5 +387,6 @@ register_import(
     _("Load region codes"),
     _exports.load_regions_file,
     user_errors=(RegionLoadError,),
-    permission="regions.add_region",
+    # The region tree is shared by every county: only superusers load it.
+    permission=lambda user: user.is_superuser,
 )

@@ -1,7 +1,6 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from reports.jobs import job_status
@@ -15,7 +14,6 @@ def _private(response):
 
 
 @require_GET
-@never_cache
 @staff_member_required
 def job_status_view(request, pk):
     """Progress of one of the user's own jobs, for the job page's script; 404 for anyone else."""
