@@ -257,6 +257,19 @@ def job_fail(job, message, *, report=None):
     _drop_upload(job)
 
 
+def job_fail_stale(*, started_before) -> int:
+    """Fail jobs still "running" (or queued) since before ``started_before``: their worker died
+    (killed, out of memory, machine restarted) without reaching job_fail. Returns how many."""
+    stale = Job.objects.filter(status__in=[JobStatus.RUNNING, JobStatus.QUEUED], created_at__lt=started_before)
+    count = 0
+    with translation.override("zh-hans"):
+        message = gettext("The job did not finish (the background worker stopped); start it again.")
+        for job in stale.iterator():
+            job_fail(job, message)
+            count += 1
+    return count
+
+
 def _drop_upload(job):
     # The uploaded file holds ID numbers; it is not kept once the job has run.
     if job.upload:

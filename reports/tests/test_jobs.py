@@ -246,3 +246,21 @@ def test_the_start_page_refuses_another_townships_region_and_a_bad_month(client,
 def test_the_start_page_of_a_region_load_is_forbidden_to_a_county_admin(client, users):
     client.force_login(users["admin"])
     assert client.get(reverse("admin:reports_job_start", args=["load_regions"])).status_code == 403
+
+
+def test_fail_stale_jobs_fails_jobs_whose_worker_died_and_leaves_recent_ones(users):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    old = Job.objects.create(user=users["town_a"], kind="visit_ledger", status=JobStatus.RUNNING)
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=7))
+    recent = Job.objects.create(user=users["town_a"], kind="visit_ledger", status=JobStatus.RUNNING)
+    out = io.StringIO()
+    call_command("fail_stale_jobs", "--hours", "6", stdout=out)
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.status, recent.status) == (JobStatus.FAILED, JobStatus.RUNNING)
+    assert "后台任务进程" in old.message and old.finished_at
+    assert out.getvalue().startswith("1")
