@@ -264,3 +264,13 @@ def test_fail_stale_jobs_fails_jobs_whose_worker_died_and_leaves_recent_ones(use
     assert (old.status, recent.status) == (JobStatus.FAILED, JobStatus.RUNNING)
     assert "后台任务进程" in old.message and old.finished_at
     assert out.getvalue().startswith("1")
+
+
+def test_the_job_list_takes_a_fixed_number_of_queries(client, users, django_assert_max_num_queries):
+    for _ in range(30):
+        Job.objects.create(user=users["town_a"], kind="visit_ledger", done=10, total=20)
+    client.force_login(users["town_a"])
+    # session, user, 2 permission lookups, count, page, session save (3 with savepoints)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("admin:reports_job_changelist"))
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 30
