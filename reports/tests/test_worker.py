@@ -19,6 +19,10 @@ def _database_tasks(settings, monkeypatch):
     # Between tasks the worker drops connections that left autocommit, as after a request; the
     # test's own transaction looks like one, so that check is skipped here.
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    if connection.vendor == "sqlite":
+        # On SQLite the worker opens its own BEGIN EXCLUSIVE, which cannot nest inside the test's
+        # transaction; a savepoint stands in for it (PostgreSQL runs the real code path).
+        monkeypatch.setattr(db_worker, "exclusive_transaction", lambda using=None: transaction.atomic(using=using))
 
 
 def run_worker_once():
