@@ -14,6 +14,15 @@ from reports.forms import ExportJobForm, ImportJobForm
 from reports.jobs import KINDS, JobInputError, job_start
 from reports.models import Job, JobStatus
 
+# Labels for the usual keys of a job report (an importer may return any JSON-able dict).
+REPORT_LABELS = {
+    "rows": _("rows"),
+    "created": _("added"),
+    "updated": _("updated"),
+    "unchanged": _("unchanged"),
+    "skipped": _("skipped"),
+}
+
 
 def startable_kinds(user):
     return [kind for kind in KINDS.values() if kind.may_start(user)]
@@ -97,7 +106,8 @@ class JobAdmin(ModelAdmin):
         errors = report.get("errors") if isinstance(report, dict) else None
         counts = {k: v for k, v in report.items() if k != "errors"} if isinstance(report, dict) else {}
         items = format_html_join("", "<li>{}</li>", ((error,) for error in (errors or [])[:200]))
-        return format_html("{}<ul>{}</ul>", "；".join(f"{k}: {v}" for k, v in counts.items()), items)
+        summary = "；".join(f"{REPORT_LABELS.get(key, key)}：{value}" for key, value in counts.items())
+        return format_html("{}<ul>{}</ul>", summary, items)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Someone else's job is "not found", as for the status and the file.

@@ -183,6 +183,16 @@ def test_a_bad_region_file_fails_the_job_in_chinese_and_writes_nothing(superuser
     assert not Region.objects.filter(code="141128102000").exists()
 
 
+def test_the_failed_job_page_shows_the_message_and_the_row_errors(client, superuser, regions):
+    bad = "代码,名称\n12345,坏代码\n1411281030000,太长\n".encode()
+    job = job_start(user=superuser, kind="load_regions", upload=ContentFile(bad, name="区划.csv"))
+    client.force_login(superuser)
+    html = client.get(reverse("admin:reports_job_change", args=[job.pk])).content.decode()
+    assert "失败" in html
+    assert "12345" in html and "1411281030000" in html
+    assert "js/job-progress.js" not in html  # finished: nothing to refresh
+
+
 def test_a_region_file_loads_through_a_job(superuser, regions):
     good = "代码,名称\n141128102000,新镇\n141128102001,新村\n".encode()
     job = job_start(user=superuser, kind="load_regions", upload=ContentFile(good, name="区划.csv"))
