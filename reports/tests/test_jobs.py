@@ -63,6 +63,8 @@ def test_it_reports_progress_and_finishes_with_the_users_visits_of_the_month(wor
     assert rows[0][:5] == ["走访日期", "乡镇（街道）", "村（社区）", "儿童", "身份证号码"]
     child = world["a"]["child"]
     assert [row[3] for row in rows[1:]] == [child.name, child.name]
+    assert [row[0] for row in rows[1:]] == [datetime.date(2025, 1, 10), datetime.date(2025, 1, 20)]
+    assert (rows[1][1], rows[1][2], rows[1][5], rows[1][6]) == ("圪洞镇", child.region.name, "入户走访", "甲妈妈")
     # A township user sees masked ID numbers, as everywhere else.
     assert rows[1][4] == mask_id_number(child.id_number) != child.id_number
     assert world["b"]["child"].name not in {row[3] for row in rows}
