@@ -146,7 +146,10 @@ TASKS_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env.str("DJANGO_TASKS_BACKEND", default="database")]}}
+_tasks_backend = env.str("DJANGO_TASKS_BACKEND", default="database")
+if _tasks_backend not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
 # Largest upload accepted for an import job (bytes).
 JOB_UPLOAD_MAX_BYTES = env.int("JOB_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
