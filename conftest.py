@@ -22,6 +22,12 @@ def _unhashed_static(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Background jobs run inside the call that starts them (reports/tests also test the worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def regions(db):
     return region_tree()

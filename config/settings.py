@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "regions",
     "volunteers",
@@ -205,6 +207,20 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# Background jobs (reports.jobs) run on django-tasks with its database backend: the queue is a
+# table in the same PostgreSQL, the worker is `manage.py db_worker` (started by `make run` in
+# development, by a systemd unit in production; see README). DJANGO_TASKS_BACKEND=immediate
+# runs each job inside the request that starts it (tests use this).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = env.str("DJANGO_TASKS_BACKEND", default="database")
+if _tasks_backend not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
+# Largest upload accepted for an import job (bytes).
+JOB_UPLOAD_MAX_BYTES = env.int("JOB_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Programme rules that federations may tune per deployment.
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),
+    path("", include("reports.urls")),
 ]

@@ -102,6 +102,16 @@ def summary_counts(result: Result) -> dict[str, int]:
     }
 
 
+def report_lines(result: Result) -> list[str]:
+    """Every problem of an import as one Chinese line each (file-level errors, row errors, notes)."""
+    lines = [str(error.error) for error in result.base_errors]
+    for row in result.invalid_rows:
+        for column, messages in row.error_dict.items():
+            lines.extend(f"第{row.number}行 {column} {message}" for message in messages)
+    lines.extend(f"第{number}行 {note}" for number, note in getattr(result, "notes", []))
+    return lines
+
+
 def summary_line(counts: dict[str, int]) -> str:
     # Fixed wording: operators' scripts read this line (DESIGN.md interfaces).
     return "新增 {new}，更新 {updated}，跳过 {skipped}，错误 {errors}".format(**counts)
@@ -191,6 +201,8 @@ class LedgerResource(resources.ModelResource):
     dry_run_writes = False
     #: foreign keys that were resolved from the scoped caches and need no per-row query
     clean_exclude: list[str] = []
+    #: ``progress(done, total)`` called as rows are written (background jobs show it)
+    progress = None
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
@@ -376,7 +388,9 @@ class LedgerResource(resources.ModelResource):
             return
         try:
             with transaction.atomic():
-                for plan in plans:
+                for done, plan in enumerate(plans, start=1):
+                    if self.progress is not None:
+                        self.progress(done, len(plans))
                     if plan.write is None:
                         continue
                     try:

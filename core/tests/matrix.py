@@ -18,6 +18,7 @@ from activities.models import Course, Workstation
 from audit.models import LedgerEvent, LoginEvent, RecordView
 from children.services import child_change_colour
 from core.admin import ArchivedFilter
+from reports.models import Job
 from volunteers.models import Training
 
 ROLES = ["town_a", "admin", "viewer", "nobody"]
@@ -65,6 +66,7 @@ def build_rows(world, users):
             "audit.ledgerevent": LedgerEvent.objects.create(
                 direction="export", ledger="visits", user=user, region=town, rows=1
             ),
+            "reports.job": Job.objects.create(user=user, kind="visit_ledger", params={"township": town.code}),
         }
         for label, obj in made.items():
             rows.setdefault(label, {})[key] = obj

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 
 from activities.tests.factories import ActivityFactory, VisitFactory
 from children.tests.factories import ChildFactory
@@ -63,3 +64,15 @@ def casebook(world):
     feb = Training.objects.create(title="沟通技巧培训", held_on=D(2025, 2, 8), region=r["town_a"])
     feb.attendees.add(m1)
     return {"town_c": town_c, "left": left, "late": late, **world}
+
+
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def superuser(db):
+    return User.objects.create_superuser("root", "root@example.com", None)  # unusable password: no slow hashing

@@ -7,7 +7,7 @@ from core.commands import ChineseCommand
 from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat
 from core.ledger.registry import RESOURCES, resource_class
-from core.ledger.resources import summary_counts, summary_line
+from core.ledger.resources import report_lines, summary_counts, summary_line
 
 
 class Command(ChineseCommand):
@@ -34,14 +34,8 @@ class Command(ChineseCommand):
             raise SystemExit(1) from None
         resource = resource_class(kind)(user=account)
         result = resource.import_data(dataset, dry_run=dry_run, file_name=path.name)
-        for error in result.base_errors:
-            self.stdout.write(str(error.error))
-        for row in result.invalid_rows:
-            for column, messages in row.error_dict.items():
-                for message in messages:
-                    self.stdout.write(f"第{row.number}行 {column} {message}")
-        for number, note in getattr(result, "notes", []):
-            self.stdout.write(f"第{number}行 {note}")
+        for line in report_lines(result):
+            self.stdout.write(line)
         counts = summary_counts(result)
         self.stdout.write(summary_line(counts))
         if counts["errors"]:

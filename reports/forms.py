@@ -1,0 +1,55 @@
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Level, Region
+
+
+class ExportJobForm(forms.Form):
+    month = forms.CharField(
+        label=_("Month"),
+        widget=forms.DateInput(attrs={"type": "month"}),
+        help_text=_("For example 2026-10."),
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        empty_label=_("All I may see"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = (
+            Region.objects.for_user(user).filter(level__lte=Level.TOWNSHIP).order_by("code")
+        )
+
+    def clean_month(self):
+        value = self.cleaned_data["month"].strip()
+        try:
+            year, month = (int(part) for part in value.split("-")[:2])
+            first = date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month such as 2026-10.")) from None
+        return f"{first:%Y-%m}"
+
+    def params(self):
+        region = self.cleaned_data.get("region")
+        return {"month": self.cleaned_data["month"], "region": region.code if region else ""}
+
+
+class ImportJobForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_("An .xlsx, .xls or .csv file."))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.JOB_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": settings.JOB_UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+    def params(self):
+        return {}

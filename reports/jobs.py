@@ -1,0 +1,407 @@
+"""Background jobs: imports and exports that run outside the request, with progress and a result.
+
+Runner: django-tasks (the backport of Django 6's ``django.tasks``) with its database backend
+(django-tasks-db): the queue is a table in the project's own database and the worker is
+``manage.py db_worker``. Moving to Django 6's built-in framework later means changing the
+``django_tasks`` import below to ``django.tasks``.
+
+The services, all keyword-only:
+
+- ``job_start(*, user, kind, total=None, params=None, upload=None) -> Job`` creates the job row,
+  stores the upload (if any) under MEDIA_ROOT with a random name, and enqueues the task.
+- ``job_progress(job, done, total=None)`` — the task body reports rows done; cheap: it writes at
+  most once per ``PROGRESS_EVERY_ROWS`` rows or per second (and always on the last row).
+- ``job_finish(job, *, file=None, filename="", report=None)`` and ``job_fail(job, message)``.
+  Any exception escaping a job marks it failed with a Chinese message; a job never stays
+  "running" because its code raised.
+
+Plugging in a job kind is one line each (e.g. in ``reports/apps.py`` ``ready()`` or at the end of
+this module):
+
+    register_import("import_children", _("Import children ledger"), import_children_file,
+                    user_errors=(LedgerImportError,), permission="children.add_child")
+    register_export("monthly_ledger", _("Monthly ledger"), write_monthly_ledger,
+                    filename="月度台账-{month:%Y-%m}.xlsx")
+
+An **importer** is ``importer(data: bytes, filename: str, *, kind: str, user, progress) -> dict``:
+it reads the uploaded file, writes through the project's services, calls
+``progress(done, total)`` as it goes and returns a JSON-able report (counts, row messages),
+shown on the job page. It raises one of ``user_errors`` (or ``JobInputError``) for a bad file;
+``str(exc)`` is shown to the person, and ``exc.errors`` (a list of row messages), if present, is
+kept in the report. It should write nothing on a bad file (one transaction).
+
+An **exporter** is ``exporter(user, month: date, region: Region | None, path: Path, progress)
+-> dict | None``: it writes the file at ``path`` (rows the user may see: ``for_user(user)``,
+masked with core.masking) and returns an optional report. ``month`` is the first day of the
+month; ``region`` is None for the user's whole scope.
+
+Progress from inside a transaction (an import writing in one ``atomic`` block) would be invisible
+to the admin page until commit, so on PostgreSQL it is written through a second connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.core.files import File
+from django.db import connection, connections, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_tasks import task
+
+from core.spreadsheet import SpreadsheetError
+from reports.models import Job, JobStatus
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY_ROWS = 1000
+PROGRESS_EVERY_SECONDS = 1.0
+_clock = time.monotonic  # tests replace this, not the time module
+
+
+class JobInputError(Exception):
+    """Bad input for a job; the message is for the person who started it (Chinese)."""
+
+    def __init__(self, message, errors=None):
+        super().__init__(str(message))
+        self.errors = errors or []
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry of job kinds
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    label: object
+    runner: Callable[[Job], None]
+    takes_upload: bool = False
+    takes_month: bool = False
+    #: A permission codename ("app.codename") or a callable(user) -> bool; None: any staff user.
+    permission: object = None
+    user_errors: tuple = field(default_factory=tuple)
+
+    def may_start(self, user) -> bool:
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            return False
+        if self.permission is None:
+            return True
+        if callable(self.permission):
+            return bool(self.permission(user))
+        return user.has_perm(self.permission)
+
+
+KINDS: dict[str, JobKind] = {}
+
+
+def kind_label(kind: str):
+    found = KINDS.get(kind)
+    return found.label if found else kind
+
+
+def register_import(kind, label, importer, *, user_errors=(), permission=None) -> JobKind:
+    """Register an import job: ``importer(data, filename, *, kind, user, progress) -> dict``."""
+    errors = (JobInputError, SpreadsheetError, *user_errors)
+
+    def runner(job):
+        run_import_job(job, importer, user_errors=errors)
+
+    KINDS[kind] = JobKind(kind, label, runner, takes_upload=True, permission=permission, user_errors=errors)
+    return KINDS[kind]
+
+
+def register_export(kind, label, exporter, *, filename="{kind}-{month:%Y-%m}.xlsx", permission=None) -> JobKind:
+    """Register an export job: ``exporter(user, month, region, path, progress) -> dict | None``."""
+
+    def runner(job):
+        run_ledger_job(job, exporter, filename=filename)
+
+    KINDS[kind] = JobKind(kind, label, runner, takes_month=True, permission=permission, user_errors=(JobInputError,))
+    return KINDS[kind]
+
+
+# ---------------------------------------------------------------------------------------------
+# Services
+
+
+def job_start(*, user, kind, total=None, params=None, upload=None) -> Job:
+    """Create a job and enqueue it. ``upload`` is an uploaded file (or a ContentFile with a name)."""
+    job_kind = KINDS.get(kind)
+    if job_kind is None:
+        raise JobInputError(gettext("Unknown job kind: %(kind)s") % {"kind": kind})
+    if not job_kind.may_start(user):
+        raise JobInputError(gettext("You may not start this job."))
+    if job_kind.takes_upload and upload is None:
+        raise JobInputError(gettext("Choose a file to import."))
+    with transaction.atomic():
+        job = Job(user=user, kind=kind, total=total, params=params or {})
+        if upload is not None:
+            job.upload_name = Path(upload.name).name[:200]
+            job.upload.save(job.upload_name, upload, save=False)
+        job.save()
+    # Enqueued after the job row is saved: a worker never picks a task whose job it cannot see
+    # (if the caller holds a transaction, the task row commits together with the job). The
+    # immediate backend runs the job right here, outside the block above, so a database error
+    # inside the job cannot break the transaction that records its failure.
+    try:
+        result = run_job.enqueue(job.pk)
+    except Exception:
+        job_fail(job, gettext("The job could not be queued; try again later."))
+        raise
+    Job.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+_side = threading.local()
+
+
+def _side_connection():
+    """A second connection in autocommit, for progress written from inside a transaction."""
+    conn = getattr(_side, "connection", None)
+    if conn is None:
+        conn = connections.create_connection("default")
+        _side.connection = conn
+    return conn
+
+
+def _close_side_connection():
+    conn = getattr(_side, "connection", None)
+    if conn is not None:
+        conn.close()
+        _side.connection = None
+
+
+def _atomic_depth():
+    return len(connection.atomic_blocks) if connection.in_atomic_block else 0
+
+
+def _write_progress(job, done, total):
+    if not hasattr(job, "_atomic_depth"):
+        job._atomic_depth = _atomic_depth()  # progress reported outside run_job: this is the baseline
+    if _atomic_depth() > job._atomic_depth:
+        # Inside the job's own transaction: other connections would not see an ORM update.
+        if connection.vendor != "postgresql":
+            return  # SQLite allows one writer at a time; progress shows when the job ends.
+        with _side_connection().cursor() as cursor:
+            cursor.execute(
+                "UPDATE reports_job SET done = %s, total = %s WHERE id = %s", [done, total, job.pk]
+            )
+        return
+    Job.objects.filter(pk=job.pk).update(done=done, total=total)
+
+
+def job_progress(job, done, total=None, *, force=False):
+    """Record rows done (and the total if known); cheap enough to call on every row."""
+    total = job.total if total is None else total
+    if total is not None and done > total:
+        total = done
+    now = _clock()
+    last_done = getattr(job, "_progress_done", None)
+    changed = (done, total) != (last_done, getattr(job, "_progress_total", None))
+    due = force or (
+        changed
+        and (
+            last_done is None
+            or done - last_done >= PROGRESS_EVERY_ROWS
+            or (total is not None and done == total)
+            or now - getattr(job, "_progress_at", 0.0) >= PROGRESS_EVERY_SECONDS
+        )
+    )
+    job.done, job.total = done, total
+    if not due:
+        return
+    job._progress_done, job._progress_at, job._progress_total = done, now, total
+    _write_progress(job, done, total)
+
+
+def job_finish(job, *, file=None, filename="", report=None):
+    """Mark a job done, keeping its result file (a File/ContentFile or a path) and report."""
+    if file is not None:
+        if isinstance(file, (str, Path)):
+            with open(file, "rb") as handle:
+                job.result.save(filename or Path(file).name, File(handle), save=False)
+        else:
+            job.result.save(filename or file.name, file, save=False)
+        job.result_name = (filename or Path(job.result.name).name)[:200]
+    if job.total is None or job.done > job.total:
+        job.total = job.done
+    job.done = job.total
+    job.status = JobStatus.DONE
+    job.report = report
+    job.finished_at = timezone.now()
+    job.save(update_fields=["result", "result_name", "done", "total", "status", "report", "finished_at"])
+    _drop_upload(job)
+
+
+def job_fail(job, message, *, report=None):
+    """Mark a job failed with a message for the person who started it; keeps no result file."""
+    if job.result:
+        job.result.delete(save=False)
+    job.status = JobStatus.FAILED
+    job.message = str(message)
+    job.report = report
+    job.finished_at = timezone.now()
+    if job.total is not None and job.done > job.total:
+        job.total = job.done
+    job.save(update_fields=["result", "status", "message", "report", "finished_at", "done", "total"])
+    _drop_upload(job)
+
+
+def job_fail_stale(*, started_before) -> int:
+    """Fail jobs still "running" (or queued) since before ``started_before``: their worker died
+    (killed, out of memory, machine restarted) without reaching job_fail. Returns how many."""
+    stale = Job.objects.filter(status__in=[JobStatus.RUNNING, JobStatus.QUEUED], created_at__lt=started_before)
+    count = 0
+    with translation.override("zh-hans"):
+        message = gettext("The job did not finish (the background worker stopped); start it again.")
+        for job in stale.iterator():
+            job_fail(job, message)
+            count += 1
+    return count
+
+
+def _drop_upload(job):
+    # The uploaded file holds ID numbers; it is not kept once the job has run.
+    if job.upload:
+        job.upload.delete(save=False)
+        Job.objects.filter(pk=job.pk).update(upload="")
+
+
+# ---------------------------------------------------------------------------------------------
+# The task
+
+
+@task()
+def run_job(job_id: int) -> str:
+    """Run one job. Claims it (queued → running) so a job never runs twice."""
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
+    job = Job.objects.select_related("user").get(pk=job_id)
+    job._atomic_depth = _atomic_depth()
+    with translation.override("zh-hans"):
+        try:
+            job_kind = KINDS.get(job.kind)
+            if job_kind is None:
+                raise JobInputError(gettext("Unknown job kind: %(kind)s") % {"kind": job.kind})
+            if not job_kind.may_start(job.user):
+                raise JobInputError(gettext("You may not start this job."))
+            job_kind.runner(job)
+        except Exception as exc:  # noqa: BLE001 - a job must end failed, never stay running
+            job.refresh_from_db(fields=["status"])
+            if job.status != JobStatus.FAILED:
+                user_errors = KINDS[job.kind].user_errors if job.kind in KINDS else (JobInputError,)
+                if isinstance(exc, user_errors):
+                    errors = [str(e) for e in getattr(exc, "errors", []) or []]
+                    job_fail(job, str(exc), report={"errors": errors} if errors else None)
+                else:
+                    logger.exception("Job %s (%s) failed", job.pk, job.kind)
+                    job_fail(
+                        job,
+                        gettext("The job stopped because of an internal error; nothing was written. "
+                           "Tell the system administrator job number %(id)s.") % {"id": job.pk},
+                    )
+        finally:
+            _close_side_connection()
+    return job.status
+
+
+def run_import_job(job, importer, *, user_errors=(JobInputError, SpreadsheetError)):
+    """Run ``importer`` on the job's uploaded file and finish the job with its report."""
+    if not job.upload:
+        raise JobInputError(gettext("The uploaded file is missing; start the import again."))
+    with job.upload.open("rb") as handle:
+        data = handle.read()
+
+    def progress(done, total=None):
+        job_progress(job, done, total)
+
+    report = importer(data, job.upload_name, kind=job.kind, user=job.user, progress=progress)
+    job_finish(job, report=report)
+
+
+def job_month(job) -> date:
+    try:
+        year, month = (int(part) for part in str(job.params.get("month", "")).split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise JobInputError(gettext("Choose a month.")) from None
+
+
+def job_region(job):
+    """The region chosen for the job, re-checked against the user's scope when the job runs."""
+    from regions.models import Region
+
+    code = job.params.get("region") or ""
+    if not code:
+        return None
+    region = Region.objects.for_user(job.user).filter(code=code).first()
+    if region is None:
+        raise JobInputError(gettext("You may not export this region."))
+    return region
+
+
+def run_ledger_job(job, exporter, *, filename="{kind}-{month:%Y-%m}.xlsx"):
+    """Run ``exporter`` into a temporary file and keep it as the job's result."""
+    month = job_month(job)
+    region = job_region(job)
+
+    def progress(done, total=None):
+        job_progress(job, done, total)
+
+    with tempfile.TemporaryDirectory(prefix="job-") as tmp:
+        path = Path(tmp) / "result"
+        report = exporter(job.user, month, region, path, progress)
+        name = filename.format(kind=kind_label(job.kind), month=month, region=region.name if region else "")
+        job_finish(job, file=path, filename=name, report=report)
+
+
+def job_status(job) -> dict:
+    """What the job page's script shows: status, rows and percent."""
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "done": job.done,
+        "total": job.total,
+        "percent": job.percent,
+        "finished": job.is_finished,
+        "message": job.message,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Job kinds that exist now. The ledger import and monthly ledger plug in with one line each.
+
+from regions.services import RegionLoadError  # noqa: E402
+from reports import exports as _exports  # noqa: E402
+
+register_export(
+    "visit_ledger",
+    _("Visit ledger (one month)"),
+    _exports.write_visit_ledger,
+    filename="走访台账-{month:%Y-%m}.xlsx",
+    permission="activities.view_visit",
+)
+register_import(
+    "load_regions",
+    _("Load region codes"),
+    _exports.load_regions_file,
+    user_errors=(RegionLoadError,),
+    # The region tree is shared by every county: only superusers load it.
+    permission=lambda user: user.is_superuser,
+)
+
+from reports import ledger_jobs  # noqa: E402, F401  (registers the ledger import and monthly ledger kinds)

@@ -1,0 +1,67 @@
+"""The ledger import and the monthly ledger as background jobs (plugged into reports.jobs).
+
+A large import or a county's monthly ledger runs in the worker, with progress on the job page,
+instead of holding a browser tab open. Same code paths as the admin and the commands.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.ledger.files import LedgerFileError
+from core.ledger.formats import LedgerFileFormat
+from core.ledger.registry import RESOURCES, resource_class
+from core.ledger.resources import report_lines, summary_counts, summary_line
+from reports.jobs import JobInputError, register_export, register_import
+from reports.ledger import write_ledger
+
+LEDGER_LABELS = {
+    "children": _("Import children ledger"),
+    "volunteers": _("Import caring mothers roster"),
+    "pairings": _("Import pairing ledger"),
+    "visits": _("Import visit records"),
+    "activities": _("Import activity ledger"),
+}
+PERMISSIONS = {
+    "children": "children.add_child",
+    "volunteers": "volunteers.add_volunteer",
+    "pairings": "pairing.add_pairing",
+    "visits": "activities.add_visit",
+    "activities": "activities.add_activity",
+}
+
+
+def import_ledger_file(data: bytes, filename: str, *, kind: str, user, progress) -> dict:
+    """All rows or none, as in the admin; a failed import reports every row's error."""
+    ledger = kind.removeprefix("import_")
+    dataset = LedgerFileFormat().create_dataset(data)
+    resource = resource_class(ledger)(user=user)
+    resource.progress = progress
+    result = resource.import_data(dataset, dry_run=False, file_name=filename)
+    counts = summary_counts(result)
+    lines = report_lines(result)
+    if counts["errors"]:
+        raise JobInputError(summary_line(counts), errors=lines)
+    return {**counts, "summary": summary_line(counts), "notes": lines}
+
+
+def write_monthly_ledger(user, month, region, path, progress) -> dict:
+    progress(0, 1)
+    figures = write_ledger(str(path), month=month, user=user, region=region, mask_for=user)
+    progress(1, 1)
+    return {"children": figures.children_total, "activities": figures.activities.month}
+
+
+for _ledger in RESOURCES:
+    register_import(
+        f"import_{_ledger}",
+        LEDGER_LABELS[_ledger],
+        import_ledger_file,
+        user_errors=(JobInputError, LedgerFileError),
+        permission=PERMISSIONS[_ledger],
+    )
+register_export(
+    "monthly_ledger",
+    _("Monthly ledger"),
+    write_monthly_ledger,
+    filename="月度台账-{month:%Y-%m}.xlsx",
+    permission="children.view_child",
+)

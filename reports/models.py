@@ -1,0 +1,94 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def job_file_path(instance, filename):
+    # Random names: results and uploads hold ID numbers, so a name must not say whose file it
+    # is nor be guessable. Files are never served from MEDIA_URL, only through reports:job_file.
+    suffix = "".join(c for c in (filename.rsplit(".", 1)[-1] if "." in filename else "") if c.isalnum())[:8]
+    return f"jobs/{uuid.uuid4().hex}" + (f".{suffix.lower()}" if suffix else "")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class JobQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """A user's own jobs; superusers see every job. Jobs are owned, not region-scoped."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(user=user)
+
+    def owned_by(self, user):
+        """Jobs whose result ``user`` may download: only their own, superusers included."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(user=user)
+
+
+class Job(models.Model):
+    """A background job (import or export) started by a person, with its progress and result."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("started by"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    # Not a choices field: kinds live in the reports.jobs registry, so adding a kind needs no migration.
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    done = models.PositiveIntegerField(_("rows done"), default=0)
+    total = models.PositiveIntegerField(_("rows in total"), null=True, blank=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    upload = models.FileField(_("uploaded file"), upload_to=job_file_path, max_length=200, blank=True)
+    upload_name = models.CharField(_("uploaded file name"), max_length=200, blank=True)
+    result = models.FileField(_("result file"), upload_to=job_file_path, max_length=200, blank=True)
+    result_name = models.CharField(_("result file name"), max_length=200, blank=True)
+    report = models.JSONField(_("report"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="job_user_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__isnull=True) | models.Q(done__lte=models.F("total")),
+                name="job_done_not_over_total",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind_label} #{self.pk}"
+
+    @property
+    def kind_label(self):
+        from reports.jobs import kind_label
+
+        return kind_label(self.kind)
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.total:
+            return None
+        return min(100, self.done * 100 // self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
