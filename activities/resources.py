@@ -80,19 +80,7 @@ class VisitResource(LedgerResource):
         return mothers, "、".join(staff)
 
     def plan_row(self, row, problems):
-        number = self.id_number(row, "child_id", problems)
-        child = None
-        if number:
-            child = self.children.get(number)
-            if child is None:
-                problems.add(
-                    row,
-                    "child_id",
-                    gettext("no child with this ID number in your area; import the children's register first"),
-                )
-            elif text(row.raw("child_name")) and text(row.raw("child_name")) != text(child.name):
-                message = gettext("the child with this ID number is called %(name)s") % {"name": child.name}
-                problems.add(row, "child_name", message)
+        child = self.known_child(row, problems)
         day = self.cell(row, "visited_on", problems, parse_date)
         if day is None and not text(row.raw("visited_on")):
             problems.add(row, "visited_on", gettext("is required"))

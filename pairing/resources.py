@@ -63,19 +63,7 @@ class PairingResource(LedgerResource):
         self.seen = {}
 
     def plan_row(self, row, problems):
-        number = self.id_number(row, "child_id", problems)
-        child = None
-        if number:
-            child = self.children.get(number)
-            if child is None:
-                problems.add(
-                    row,
-                    "child_id",
-                    gettext("no child with this ID number in your area; import the children's register first"),
-                )
-            elif text(row.raw("child_name")) and text(row.raw("child_name")) != text(child.name):
-                message = gettext("the child with this ID number is called %(name)s") % {"name": child.name}
-                problems.add(row, "child_name", message)
+        child = self.known_child(row, problems)
         mother = None
         if self.required(row, "mother", problems):
             mother = self.cell(row, "mother", problems, lambda v: self.mothers.find(v, text(row.raw("mother_phone"))))

@@ -243,6 +243,27 @@ class LedgerResource(resources.ModelResource):
             problems.add(row, key, " ".join(exc.messages))
             return None
 
+    def known_child(self, row: SourceRow, problems: Problems):
+        """The child a row names by ID number among ``self.children`` (the user's area).
+
+        A name that disagrees with the register is a problem too; the child is still returned
+        so the rest of the row is checked.
+        """
+        number = self.id_number(row, "child_id", problems)
+        if not number:
+            return None
+        child = self.children.get(number)
+        if child is None:
+            problems.add(
+                row,
+                "child_id",
+                gettext("no child with this ID number in your area; import the children's register first"),
+            )
+        elif text(row.raw("child_name")) and text(row.raw("child_name")) != text(child.name):
+            message = gettext("the child with this ID number is called %(name)s") % {"name": child.name}
+            problems.add(row, "child_name", message)
+        return child
+
     def phone(self, row: SourceRow, key: str, problems: Problems, *, required=False) -> str | None:
         raw = text(row.raw(key)).replace(" ", "")
         if not raw:

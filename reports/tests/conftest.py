@@ -76,3 +76,19 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def superuser(db):
     return User.objects.create_superuser("root", "root@example.com", None)  # unusable password: no slow hashing
+
+
+@pytest.fixture
+def progress_writes(monkeypatch):
+    """Every progress write of a job, as (done, total)."""
+    from reports import jobs
+
+    writes = []
+    original = jobs._write_progress
+
+    def recording(job, done, total):
+        writes.append((done, total))
+        original(job, done, total)
+
+    monkeypatch.setattr(jobs, "_write_progress", recording)
+    return writes

@@ -25,19 +25,11 @@ def _sheet_rows(job):
 
 
 @pytest.fixture
-def small_steps(monkeypatch):
+def small_steps(monkeypatch, progress_writes):
     """Report progress every 2 rows so a handful of visits shows several steps."""
     monkeypatch.setattr(exports, "PROGRESS_ROWS", 2)
     monkeypatch.setattr(jobs, "PROGRESS_EVERY_ROWS", 2)
-    writes = []
-    original = jobs._write_progress
-
-    def recording(job, done, total):
-        writes.append((done, total))
-        original(job, done, total)
-
-    monkeypatch.setattr(jobs, "_write_progress", recording)
-    return writes
+    return progress_writes
 
 
 @pytest.fixture
@@ -282,7 +274,8 @@ def test_the_job_list_takes_a_fixed_number_of_queries(client, users, django_asse
     for _ in range(30):
         Job.objects.create(user=users["town_a"], kind="visit_ledger", done=10, total=20)
     client.force_login(users["town_a"])
-    # session, user, 2 permission lookups, count, page, session save (3 with savepoints)
-    with django_assert_max_num_queries(9):
+    # session, user, staff profile (first-login check), 2 permission lookups, count, page,
+    # session save (3 with savepoints)
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("admin:reports_job_changelist"))
     assert response.status_code == 200 and len(response.context["cl"].result_list) == 30

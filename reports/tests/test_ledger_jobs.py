@@ -13,17 +13,9 @@ from reports.models import JobStatus
 
 
 @pytest.fixture
-def progress_steps(monkeypatch):
+def progress_steps(monkeypatch, progress_writes):
     monkeypatch.setattr(jobs, "PROGRESS_EVERY_ROWS", 10)
-    writes = []
-    original = jobs._write_progress
-
-    def recording(job, done, total):
-        writes.append((done, total))
-        original(job, done, total)
-
-    monkeypatch.setattr(jobs, "_write_progress", recording)
-    return writes
+    return progress_writes
 
 
 def _upload(name):
