@@ -15,6 +15,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# A development checkout gets DJANGO_DEBUG=on in .env (git-ignored) so plain `manage.py`
+	@# commands work; production sets its variables itself and never runs make.
+	@test -f .env || printf 'DJANGO_DEBUG=on\n' > .env
 	touch $(STAMP)
 
 install: $(STAMP)
