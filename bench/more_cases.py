@@ -76,7 +76,8 @@ def _floor(data: bytes, village_ids, category_ids):
                 guardian_phone=row[12],
             )
         )
-    Child.objects.bulk_create(children, batch_size=2000)
+    # The generated IDs may already be in a seeded database: skip those rather than fail.
+    Child.objects.bulk_create(children, batch_size=2000, ignore_conflicts=True)
     return len(children)
 
 
@@ -124,7 +125,7 @@ sys.path.insert(0, {root!r})
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django; django.setup()
 import xlsxwriter
-from activities.models import Visit
+from activities.models import Activity, Visit
 from children.models import Child
 from pairing.models import PairingMember
 from volunteers.models import Training
