@@ -5,7 +5,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
 
 from activities.models import Visit
-from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ScopedAdmin, TownshipFilter
+from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ReadOnlyScopedAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 
 from .actions import (
@@ -160,17 +160,10 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
 
 
 @admin.register(CardChange)
-class CardChangeAdmin(LargeTableAdmin):
+class CardChangeAdmin(ReadOnlyScopedAdmin, LargeTableAdmin):
+    """Card history is only ever added to, through the colour service."""
+
     list_display = ["child", "from_colour", "to_colour", "effective_on", "reason", "changed_by"]
     list_filter = ["to_colour", "effective_on"]
     search_fields = ["child__name", "child__id_number", "reason"]
     list_select_related = ["child", "changed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
