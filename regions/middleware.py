@@ -1,3 +1,5 @@
+import time
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -30,3 +32,28 @@ class MustChangePasswordMiddleware:
             return None
         profile = getattr(user, "staff_profile", None)
         return profile if profile is not None and profile.must_change_password else None
+
+
+class SessionRenewalMiddleware:
+    """Keep sessions idle-timed without writing the session row on every request.
+
+    ``SESSION_SAVE_EVERY_REQUEST`` costs an UPDATE (and a transaction) per page. Instead a signed-in
+    session is marked as modified when its last renewal is older than ``RENEW_AFTER`` seconds, and
+    Django's session middleware then saves it with a fresh expiry: the idle timeout holds to within
+    a minute. Sits after the session middleware, so its response phase runs first.
+    """
+
+    RENEW_AFTER = 60
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= self.RENEW_AFTER:
+                session[self.KEY] = now
+        return response
