@@ -69,8 +69,6 @@ def _get(client, url):
     assert response.status_code == 200, (url, response.status_code)
 
 
-
-
 LOAD_USERS = 50
 LOAD_SECONDS = 60
 LOAD_PORT = 8123

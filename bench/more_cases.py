@@ -198,4 +198,3 @@ def dashboard(*, users, client_factory):
 def _get(client, url):
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-

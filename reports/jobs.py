@@ -193,9 +193,7 @@ def _write_progress(job, done, total):
         if connection.vendor != "postgresql":
             return  # SQLite allows one writer at a time; progress shows when the job ends.
         with _side_connection().cursor() as cursor:
-            cursor.execute(
-                "UPDATE reports_job SET done = %s, total = %s WHERE id = %s", [done, total, job.pk]
-            )
+            cursor.execute("UPDATE reports_job SET done = %s, total = %s WHERE id = %s", [done, total, job.pk])
         return
     Job.objects.filter(pk=job.pk).update(done=done, total=total)
 
@@ -310,8 +308,11 @@ def run_job(job_id: int) -> str:
                     logger.exception("Job %s (%s) failed", job.pk, job.kind)
                     job_fail(
                         job,
-                        gettext("The job stopped because of an internal error; nothing was written. "
-                           "Tell the system administrator job number %(id)s.") % {"id": job.pk},
+                        gettext(
+                            "The job stopped because of an internal error; nothing was written. "
+                            "Tell the system administrator job number %(id)s."
+                        )
+                        % {"id": job.pk},
                     )
         finally:
             _close_side_connection()

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db import connection
 from django.core.management import call_command
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,32 +15,63 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                ('status', models.CharField(choices=[('queued', 'queued'), ('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='queued', max_length=10, verbose_name='status')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='rows done')),
-                ('total', models.PositiveIntegerField(blank=True, null=True, verbose_name='rows in total')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='queued at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('upload', models.FileField(blank=True, max_length=200, upload_to=reports.models.job_file_path, verbose_name='uploaded file')),
-                ('upload_name', models.CharField(blank=True, max_length=200, verbose_name='uploaded file name')),
-                ('result', models.FileField(blank=True, max_length=200, upload_to=reports.models.job_file_path, verbose_name='result file')),
-                ('result_name', models.CharField(blank=True, max_length=200, verbose_name='result file name')),
-                ('report', models.JSONField(blank=True, null=True, verbose_name='report')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('task_id', models.CharField(blank=True, max_length=64, verbose_name='task id')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to=settings.AUTH_USER_MODEL, verbose_name='started by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=40, verbose_name="kind")),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "queued"), ("running", "running"), ("done", "done"), ("failed", "failed")],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="rows done")),
+                ("total", models.PositiveIntegerField(blank=True, null=True, verbose_name="rows in total")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="queued at")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started at")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
+                (
+                    "upload",
+                    models.FileField(
+                        blank=True, max_length=200, upload_to=reports.models.job_file_path, verbose_name="uploaded file"
+                    ),
+                ),
+                ("upload_name", models.CharField(blank=True, max_length=200, verbose_name="uploaded file name")),
+                (
+                    "result",
+                    models.FileField(
+                        blank=True, max_length=200, upload_to=reports.models.job_file_path, verbose_name="result file"
+                    ),
+                ),
+                ("result_name", models.CharField(blank=True, max_length=200, verbose_name="result file name")),
+                ("report", models.JSONField(blank=True, null=True, verbose_name="report")),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                ("task_id", models.CharField(blank=True, max_length=64, verbose_name="task id")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="jobs",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="started by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'background job',
-                'verbose_name_plural': 'background jobs',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['user', '-created_at'], name='job_user_latest')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('total__isnull', True), ('done__lte', models.F('total')), _connector='OR'), name='job_done_not_over_total')],
+                "verbose_name": "background job",
+                "verbose_name_plural": "background jobs",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["user", "-created_at"], name="job_user_latest")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("total__isnull", True), ("done__lte", models.F("total")), _connector="OR"),
+                        name="job_done_not_over_total",
+                    )
+                ],
             },
         ),
     ]

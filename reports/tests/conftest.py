@@ -66,8 +66,6 @@ def casebook(world):
     return {"town_c": town_c, "left": left, "late": late, **world}
 
 
-
-
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
