@@ -76,3 +76,24 @@ def test_filtered_and_searched_changelists_stay_within_the_ceiling(client, regio
     populate(regions, 30)
     url = reverse(f"admin:{app_label}_{model_name}_changelist") + "?" + FILTERED[label]
     assert count_queries(client, url) <= MAX_QUERIES
+
+
+def test_changelist_column_headers_are_built_once_per_page_not_per_row(client, regions, users):
+    """core/unfold_patches.py: unfold 0.91 rebuilt every header for every row."""
+    from unittest import mock
+
+    from django.contrib.admin.views.main import ChangeList
+
+    client.force_login(users["admin"])
+    url = reverse("admin:children_child_changelist")
+    original = ChangeList.get_ordering_field_columns
+
+    def header_builds(n):
+        populate(regions, n)
+        with mock.patch.object(ChangeList, "get_ordering_field_columns", autospec=True, side_effect=original) as spy:
+            response = client.get(url)
+        assert response.status_code == 200
+        return spy.call_count
+
+    few, many = header_builds(2), header_builds(20)
+    assert few == many, f"headers built {few} times for a short page, {many} for a longer one"
