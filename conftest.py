@@ -23,6 +23,16 @@ def _unhashed_static(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """The dashboard caches wide-scope figures: each test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
     """Background jobs run inside the call that starts them (reports/tests also test the worker)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

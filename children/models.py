@@ -88,6 +88,19 @@ class ChildQuerySet(ScopedQuerySet):
             )
         )
 
+    def with_last_contact(self, *, today: datetime.date):
+        """Annotate only ``last_contact``, the latest visit on or before ``today``: one index probe
+        per child (``visit_child_latest``), where ``with_visit_schedule``'s derived columns would
+        repeat the subquery. For counting over many children (reports.indicators)."""
+        from activities.models import Visit
+
+        last = (
+            Visit.objects.filter(child=models.OuterRef("pk"), visited_on__lte=today)
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        )
+        return self.annotate(last_contact=models.Subquery(last, output_field=models.DateField()))
+
     def overdue(self, *, today: datetime.date | None = None):
         """Active children past their next-due date; never visited counts as overdue."""
         return self.active().with_visit_schedule(today=today).filter(OVERDUE)

@@ -105,6 +105,12 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds only the wide-scope dashboard figures (reports.dashboard.figures_for). Per
+# process by default; several app servers share one with DJANGO_CACHE_URL=redis://… or the
+# database (dbcache://table_name, after `manage.py createcachetable`).
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://")}
+DASHBOARD_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_CACHE_SECONDS", default=5 * 60)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

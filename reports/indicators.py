@@ -15,13 +15,12 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, Visit
-from children.models import OVERDUE, CardColour, Child
+from children.models import CardColour, Child, VisitPolicy
 from pairing.models import Pairing, PairingMember
 from regions.models import Level, Region
 from regions.scoping import user_region
@@ -183,8 +182,7 @@ def compute(*, month: datetime.date, user=None, region: Region | None = None, to
     out = Indicators(month=month, end=end, as_of=as_of, region_name=home.full_name() if home else "")
     _mothers(out, scope, as_of)
     out.teams = scope(VolunteerTeam.objects).count()
-    children = _children(scope, as_of)
-    _child_figures(out, children)
+    per_town = _child_figures(out, scope, _children(scope, as_of), as_of)
     out.children_by_category = [
         (row["category__name"], row["n"])
         for row in scope(Child.objects)
@@ -199,7 +197,7 @@ def compute(*, month: datetime.date, user=None, region: Region | None = None, to
     out.visits, out.children_visited, out.visit_goods = agg["n"], agg["kids"], agg["goods"] or Decimal(0)
     _activities(out, scope, month, end)
     _trainings(out, scope, month, end)
-    _townships(out, scope, children, month, end)
+    _townships(out, scope, per_town, month, end)
     return out
 
 
@@ -220,49 +218,58 @@ def _mothers(out: Indicators, scope: Scope, as_of: datetime.date) -> None:
 
 
 def _children(scope: Scope, as_of: datetime.date):
-    """Children on the books at ``as_of``, with their schedule and pairing then."""
+    """Children on the books at ``as_of``, with their last contact and whether paired then."""
     open_then = Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
-    pairing_then = Pairing.objects.filter(open_then, child=OuterRef("pk"))
-    members_then = (
-        PairingMember.objects.filter(
+    return (
+        scope(Child.objects)
+        .on_books(as_of)
+        .with_last_contact(today=as_of)
+        .annotate(is_paired=Exists(Pairing.objects.filter(open_then, child=OuterRef("pk"))))
+    )
+
+
+def _child_figures(out: Indicators, scope: Scope, children, as_of: datetime.date) -> dict[str, dict[str, int]]:
+    """The children's figures in one pass over the scope's children, counted here rather than in
+    SQL so each child's last-contact probe runs once (grouped SQL repeats it per FILTER); returns
+    the per-township counts for the township table."""
+    intervals = VisitPolicy.intervals()
+    due_before = {colour: as_of - datetime.timedelta(days=days) for colour, days in intervals.items()}
+    colours = CardColour.values
+    out.children_by_colour = dict.fromkeys(colours, 0)
+    out.overdue_by_colour = dict.fromkeys(colours, 0)
+    per_town: dict[str, dict[str, int]] = {}
+    rows = children.order_by().values_list("region__parent__code", "card_colour", "last_contact", "is_paired")
+    for town_code, colour, last_contact, is_paired in rows.iterator(chunk_size=5000):
+        town = per_town.setdefault(town_code, {"total": 0, "paired": 0, "overdue": 0})
+        town["total"] += 1
+        out.children_by_colour[colour] += 1
+        if is_paired:
+            town["paired"] += 1
+        if last_contact is None or last_contact < due_before[colour]:
+            town["overdue"] += 1
+            out.overdue_by_colour[colour] += 1
+    out.children_total = sum(t["total"] for t in per_town.values())
+    out.paired = sum(t["paired"] for t in per_town.values())
+    out.overdue = sum(t["overdue"] for t in per_town.values())
+    # One-to-one or many-to-one: the current mothers of each open pairing of a child on the books.
+    members = (
+        scope(PairingMember.objects)
+        .filter(
             Q(left_on__isnull=True) | Q(left_on__gt=as_of),
             Q(pairing__ended_on__isnull=True) | Q(pairing__ended_on__gt=as_of),
-            pairing__child=OuterRef("pk"),
+            Q(pairing__child__status=Child.Status.ACTIVE) | Q(pairing__child__exited_on__gt=as_of),
             pairing__started_on__lte=as_of,
             joined_on__lte=as_of,
         )
         .order_by()
-        .values("pairing__child")
+        .values("pairing")
         .annotate(n=Count("pk"))
-        .values("n")[:1]
+        .values_list("n", flat=True)
     )
-    return (
-        scope(Child.objects)
-        .on_books(as_of)
-        .with_visit_schedule(today=as_of)
-        .annotate(
-            is_paired=Exists(pairing_then),
-            mothers=Coalesce(Subquery(members_then, output_field=IntegerField()), Value(0)),
-        )
-    )
-
-
-def _child_figures(out: Indicators, children) -> None:
-    colours = CardColour.values
-    paired = Q(is_paired=True)
-    agg = children.aggregate(
-        total=Count("pk"),
-        paired=Count("pk", filter=paired),
-        one=Count("pk", filter=paired & Q(mothers=1)),
-        many=Count("pk", filter=paired & Q(mothers__gt=1)),
-        overdue=Count("pk", filter=OVERDUE),
-        **{f"c_{c}": Count("pk", filter=Q(card_colour=c)) for c in colours},
-        **{f"o_{c}": Count("pk", filter=OVERDUE & Q(card_colour=c)) for c in colours},
-    )
-    out.children_total, out.paired = agg["total"], agg["paired"]
-    out.one_to_one, out.many_to_one, out.overdue = agg["one"], agg["many"], agg["overdue"]
-    out.children_by_colour = {c: agg[f"c_{c}"] for c in colours}
-    out.overdue_by_colour = {c: agg[f"o_{c}"] for c in colours}
+    sizes = list(members.iterator(chunk_size=5000))
+    out.one_to_one = sizes.count(1)
+    out.many_to_one = len(sizes) - out.one_to_one
+    return per_town
 
 
 def _activities(out: Indicators, scope: Scope, month: datetime.date, end: datetime.date) -> None:
@@ -300,24 +307,17 @@ def _trainings(out: Indicators, scope: Scope, month: datetime.date, end: datetim
     out.training_attendance = Period(agg["a_m"], agg["a_y"])
 
 
-def _townships(out: Indicators, scope: Scope, children, month: datetime.date, end: datetime.date) -> None:
+def _townships(
+    out: Indicators, scope: Scope, per_town: dict[str, dict[str, int]], month: datetime.date, end: datetime.date
+) -> None:
     rows = {
         code: TownshipRow(code=code, name=name)
         for code, name in scope(Region.objects).filter(level=Level.TOWNSHIP).values_list("code", "name")
     }
-    per_town = (
-        children.order_by()
-        .values("region__parent__code")
-        .annotate(
-            n=Count("pk"),
-            paired=Count("pk", filter=Q(is_paired=True)),
-            overdue=Count("pk", filter=OVERDUE),
-        )
-    )
-    for row in per_town:
-        town = rows.get(row["region__parent__code"])
+    for code, counts in per_town.items():
+        town = rows.get(code)
         if town is not None:
-            town.children, town.paired, town.overdue = row["n"], row["paired"], row["overdue"]
+            town.children, town.paired, town.overdue = counts["total"], counts["paired"], counts["overdue"]
     held = (
         scope(Activity.objects)
         .filter(held_on__range=(month, end))

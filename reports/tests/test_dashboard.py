@@ -1,11 +1,15 @@
 import datetime
 import re
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from children.models import Child
+from children.tests.factories import ChildFactory
+from regions.models import Region
+from regions.tests.factories import staff_user
 from reports.tests.test_indicators import add_rows
 
 INDEX = reverse("admin:index")
@@ -80,6 +84,8 @@ def test_charts_come_from_static_files_not_a_cdn(client, users, casebook):
 def test_the_dashboard_query_count_does_not_grow_with_the_data(client, users, casebook):
     def queries():
         client.force_login(users["admin"])
+        client.get(INDEX)  # the session's once-a-minute renewal write happens here
+        cache.clear()  # the county's figures are cached: measure computing them
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(INDEX, {"month": "2025-01"}).status_code == 200
         return len(ctx)
@@ -88,3 +94,43 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(client, users, ca
     add_rows(casebook["regions"], 30)
     assert queries() == few
     assert few <= 25
+
+
+def test_wide_scope_figures_are_shared_for_a_few_minutes_and_a_township_sees_its_own_at_once(client, users, casebook):
+    county = get(client, users["admin"])
+    before = county.context["dashboard"].children_total
+    assert county.context["dashboard_computed_at"] is not None
+    assert 'id="dash-computed-at"' in county.content.decode()
+    ChildFactory(region=casebook["regions"]["village_a1"])
+    # The county's figures come from the cache, with fewer queries and the same numbers…
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(INDEX)
+    assert again.context["dashboard"].children_total == before
+    assert len(ctx) <= 6
+    # …while a township's are computed on every visit and show the new child now.
+    town = get(client, users["town_a"])
+    assert town.context["dashboard_computed_at"] is None
+    assert (
+        town.context["dashboard"].children_total
+        == Child.objects.for_user(users["town_a"]).on_books(datetime.date.today()).count()
+    )
+    assert 'id="dash-computed-at"' not in town.content.decode()
+    # The cache is per region: another county admin account shares it, a viewer of the county too.
+    assert get(client, users["viewer"]).context["dashboard"].children_total == before
+    cache.clear()
+    assert get(client, users["admin"]).context["dashboard"].children_total == before + 1
+
+
+def test_the_breakdown_is_the_level_below_a_wide_scope(client, users, casebook):
+    province = staff_user("province_admin", Region.objects.get(code="140000000000"), "admin")
+    response = get(client, province, month="2025-01")
+    rows = [row for row, _url in response.context["township_rows"]]
+    assert [(r.code, r.name) for r in rows] == [("141100000000", "吕梁市")]
+    d = response.context["dashboard"]
+    assert rows[0].children == sum(t.children for t in d.townships) == d.children_total
+    assert rows[0].overdue == d.overdue and rows[0].paired == d.paired
+    assert str(response.context["breakdown_level"]) == "市"
+    # A county admin sees its townships, linked to the filtered child list.
+    county_rows = get(client, users["admin"], month="2025-01").context["township_rows"]
+    assert {row.name for row, _url in county_rows} == {"圪洞镇", "大武镇", "马坊镇"}
+    assert all(url and "township=" in url for _row, url in county_rows)
