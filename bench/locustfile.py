@@ -20,8 +20,13 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _next = iter(range(10**9))
 
 
+#: Seconds a person spends on a page before the next click ("5,15" by default; bench/cases.py
+#: also runs a stress pass with "0.5,2").
+THINK = [float(x) for x in os.environ.get("BENCH_THINK", "5,15").split(",")]
+
+
 class TownshipUser(HttpUser):
-    wait_time = between(0.5, 2)
+    wait_time = between(*THINK)
 
     def on_start(self):
         self.me = USERS[next(_next) % len(USERS)]

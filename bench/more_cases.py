@@ -10,7 +10,6 @@ from pathlib import Path
 
 import tablib
 from django.db import transaction
-from django.test import override_settings
 from import_export import resources
 from python_calamine import CalamineWorkbook
 
@@ -175,24 +174,37 @@ def monthly_ledger(*, users, client_factory):
 
 
 def dashboard(*, users, client_factory):
-    """The admin index with the dashboard vs the bare admin index (stock site) for the same user."""
-    with override_settings(ROOT_URLCONF="bench.naive_admin"):
-        for label in ("province admin", "county admin", "township user"):
-            client = client_factory()
-            client.force_login(users[label])
-            fetch = partial(_get, client)
-            fetch("/admin/")
-            seconds, queries = timed_queries(partial(fetch, "/admin/"))
-            bare, bare_queries = timed_queries(partial(fetch, "/naive/"), repeat=5)
-            target = 1.0 if label == "province admin" else 0.3
-            yield Row(
-                case=f"dashboard · {label}",
-                ours=f"{fmt_ms(seconds)}, {queries} queries",
-                other=f"bare admin index {fmt_ms(bare)}, {bare_queries} queries",
-                ratio=ratio(seconds, bare),
-                target=f"≤ {target * 1000:.0f} ms" + (" (township)" if target < 1 else " (province)"),
-                ok=seconds <= target if label != "county admin" else None,
-            )
+    """The admin index as staff get it (a county, city or the province: figures shared through
+    the cache for 5 minutes; a township: computed on every request) vs the same page with the
+    cache emptied before every request, i.e. computing every figure for that scope."""
+    from django.core.cache import cache
+
+    def cold(fetch):
+        cache.clear()
+        fetch("/admin/")
+
+    for label in ("province admin", "county admin", "township user"):
+        client = client_factory()
+        client.force_login(users[label])
+        fetch = partial(_get, client)
+        fetch("/admin/")
+        seconds, queries = timed_queries(partial(fetch, "/admin/"))
+        cold_s, cold_queries = timed_queries(partial(cold, fetch), repeat=5)
+        target = 1.0 if label == "province admin" else 0.3
+        yield Row(
+            case=f"dashboard · {label}",
+            ours=f"{fmt_ms(seconds)}, {queries} queries",
+            other=f"computed on every request {fmt_ms(cold_s)}, {cold_queries} queries",
+            ratio=ratio(seconds, cold_s),
+            target=f"≤ {target * 1000:.0f} ms" + (" (township)" if target < 1 else " (province)"),
+            ok=seconds <= target if label != "county admin" else None,
+            notes=(
+                "A township's figures are never cached, so both columns compute them."
+                if label == "township user"
+                else "Median of 20 requests within the 5-minute cache; the first request after "
+                "expiry pays the cold figure."
+            ),
+        )
 
 
 def _get(client, url):
