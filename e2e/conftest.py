@@ -38,9 +38,11 @@ PASSWORD = "Correct-horse-9"  # regions.tests.factories.UserFactory's password
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1366, "height": 900}
 MISSING = (
-    "未找到 Chromium（{path}），浏览器测试已跳过。安装：apt-get install -y chromium / "
-    "Chromium not found at {path}: browser tests skipped. Install it with: apt-get install -y chromium"
+    "未找到 Chromium（{path}），请安装：apt-get install -y chromium / "
+    "Chromium not found at {path}; install it with: apt-get install -y chromium"
 )
+SKIPPED = "浏览器测试已跳过 / browser tests skipped: "
+NO_SKIP_IN_CI = "CI=true，浏览器测试不能跳过 / no skipping browser tests under CI=true: "
 # Report CSP violations to the test through an exposed function (it survives navigations).
 CSP_LISTENER = """
 document.addEventListener("securitypolicyviolation", function (event) {
@@ -76,7 +78,7 @@ def pytest_collection_modifyitems(config, items):
         if config.pluginmanager.hasplugin("xdist"):
             item.add_marker(pytest.mark.xdist_group("e2e"))
         if missing and not _in_ci():
-            item.add_marker(pytest.mark.skip(reason=missing))
+            item.add_marker(pytest.mark.skip(reason=SKIPPED + missing))
 
 
 # --- the browser ------------------------------------------------------------------------------
@@ -88,8 +90,8 @@ def browser(django_db_setup, django_db_blocker):
     missing = _browser_missing()
     if missing:
         if _in_ci():
-            pytest.fail(f"CI=true: {missing}", pytrace=False)
-        pytest.skip(missing)
+            pytest.fail(NO_SKIP_IN_CI + missing, pytrace=False)
+        pytest.skip(SKIPPED + missing)
     from django.db import connections
     from playwright.sync_api import sync_playwright
 
@@ -225,6 +227,13 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
+    skipped = {
+        report.longrepr[2]
+        for report in terminalreporter.getreports("skipped")
+        if isinstance(report.longrepr, tuple) and SKIPPED in report.longrepr[2]
+    }
+    for reason in skipped:  # also without -rs: say how to get the browser tests to run
+        terminalreporter.write_line(reason.removeprefix("Skipped: "), yellow=True, bold=True)
     paths = [
         value
         for category in ("passed", "failed", "error")
