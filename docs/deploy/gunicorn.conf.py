@@ -3,11 +3,18 @@
     .venv/bin/gunicorn -c docs/deploy/gunicorn.conf.py config.wsgi
 
 Used as is by docs/deploy/aixin-web.service and by the smoke test core/tests/test_deploy.py.
-Bind address and worker count come from the environment file, so one file serves every server.
+Bind address and worker count come from the environment file (.env beside manage.py, as for
+Django), so one file serves every server.
 """
 
 import multiprocessing
 import os
+from pathlib import Path
+
+import environ
+
+# The same environment file Django reads (systemd also passes it in; variables already set win).
+environ.Env.read_env(Path(__file__).resolve().parents[2] / ".env", overwrite=False)
 
 # nginx on the same machine forwards to this address; never expose gunicorn itself.
 # Several app servers behind one nginx: bind to the private address instead (docs/deploy.md).
