@@ -38,8 +38,10 @@ run: demo
 	trap 'exit 130' INT TERM; \
 	DJANGO_DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The browser tests (e2e/, Playwright + the system Chromium) share one xdist group, so they run
+# on one worker (--dist loadgroup); without /usr/bin/chromium they skip and say how to install it.
 test: install
-	$(TEST_ENV) $(PY) -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $${PYTEST_WORKERS:-2} --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

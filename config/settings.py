@@ -72,6 +72,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# unfold's login form carries no ``next`` field: a login at /admin/login/ itself goes here
+# (Django's default, /accounts/profile/, does not exist).
+LOGIN_REDIRECT_URL = "admin:index"
+
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username+IP is refused before the password is even checked.
     "axes.backends.AxesStandaloneBackend",

@@ -39,11 +39,17 @@ def sync_roles(apps, schema_editor=None):
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally created after all migrations; make sure they exist now.
+    # Permissions are normally created after all migrations; make sure they exist now. The
+    # registry is put back as it was: other code after `migrate` in the same process (the
+    # post_migrate handlers, the test runner's serialized_rollback snapshot) skips any app whose
+    # models_module is None.
     for app_config in global_apps.get_app_configs():
+        models_module = app_config.models_module
         app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in ROLES.items():
