@@ -15,7 +15,18 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -248,21 +259,36 @@ def _children(scope: Scope, as_of: datetime.date):
 
 
 def _child_figures(out: Indicators, children) -> None:
+    """Counts by colour, pairing, mothers and overdue, from one grouped query.
+
+    Grouping evaluates the last-contact and pairing subqueries once a child; the same counts
+    as filtered aggregates had PostgreSQL evaluate them once per filter that mentions them.
+    """
     colours = CardColour.values
-    paired = Q(is_paired=True)
-    agg = children.aggregate(
-        total=Count("pk"),
-        paired=Count("pk", filter=paired),
-        one=Count("pk", filter=paired & Q(mothers=1)),
-        many=Count("pk", filter=paired & Q(mothers__gt=1)),
-        overdue=Count("pk", filter=OVERDUE),
-        **{f"c_{c}": Count("pk", filter=Q(card_colour=c)) for c in colours},
-        **{f"o_{c}": Count("pk", filter=OVERDUE & Q(card_colour=c)) for c in colours},
+    groups = (
+        children.order_by()
+        .annotate(late=ExpressionWrapper(OVERDUE, output_field=BooleanField()))
+        .values("card_colour", "is_paired", "mothers", "late")
+        .annotate(n=Count("pk"))
     )
-    out.children_total, out.paired = agg["total"], agg["paired"]
-    out.one_to_one, out.many_to_one, out.overdue = agg["one"], agg["many"], agg["overdue"]
-    out.children_by_colour = {c: agg[f"c_{c}"] for c in colours}
-    out.overdue_by_colour = {c: agg[f"o_{c}"] for c in colours}
+    out.children_by_colour = dict.fromkeys(colours, 0)
+    out.overdue_by_colour = dict.fromkeys(colours, 0)
+    out.children_total = out.paired = out.one_to_one = out.many_to_one = out.overdue = 0
+    for group in groups:
+        n, colour = group["n"], group["card_colour"]
+        out.children_total += n
+        if colour in out.children_by_colour:
+            out.children_by_colour[colour] += n
+        if group["is_paired"]:
+            out.paired += n
+            if group["mothers"] == 1:
+                out.one_to_one += n
+            elif group["mothers"] > 1:
+                out.many_to_one += n
+        if group["late"]:
+            out.overdue += n
+            if colour in out.overdue_by_colour:
+                out.overdue_by_colour[colour] += n
 
 
 def _activities(out: Indicators, scope: Scope, month: datetime.date, end: datetime.date) -> None:
