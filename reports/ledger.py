@@ -138,7 +138,7 @@ def reading():
     (over a second a query) than running them; they are run once, so nothing is gained.
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and connection.pg_version >= 110000:  # JIT came in 11
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         yield
