@@ -4,24 +4,34 @@ Figures on 汇总 come from ``reports.indicators.compute`` — the same call the
 Rows are streamed (xlsxwriter ``constant_memory``, querysets read in chunks), so memory does
 not grow with the region; a sheet that reaches Excel's row limit continues on a new sheet.
 
+Each sheet is one query that returns its rows as tuples, whatever the region's size: what a
+row gathers from other tables (difficulty types, a pairing's mothers, the month's visits) is
+collected by subqueries in the database, not by prefetching model instances. Building model
+instances and prefetch caches for every child cost more than writing the workbook.
+
 Column headers are the ledger's own Chinese names (the ones the importer reads), not UI text,
 so they are not translated.
 """
 
 import datetime
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 import xlsxwriter
-from django.db.models import Count, Prefetch, Q
+from django.db import connection, models, transaction
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth
+from django.utils import timezone
 
 from activities.models import Activity, Visit
-from children.models import Child
-from core.masking import id_number_for, phone_for
+from children.models import CardColour, Child, Gender
+from core.idnumber import mask_id_number, mask_phone
+from core.masking import sees_full_identity
 from core.signals import ledger_exported
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Training
 
-from .indicators import Indicators, Scope, compute
+from .indicators import Indicators, Scope, compute, month_end
 
 EXCEL_MAX_ROWS = 1_048_576
 CHUNK = 2000
@@ -57,7 +67,7 @@ class SheetWriter:
     def write(self, values: Iterable) -> None:
         if self.next_row >= self.book.max_rows:
             self._new_part()
-        self.sheet.write_row(self.next_row, 0, list(values))
+        self.sheet.write_row(self.next_row, 0, values)
         self.next_row += 1
         self.rows += 1
 
@@ -90,6 +100,50 @@ class LedgerBook:
         self.workbook.close()
 
 
+class TextList(models.TextField):
+    """A list of strings read back from ``ListOf``."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return value
+        return value.split(ListOf.SEPARATOR)
+
+
+class ListOf(Subquery):
+    """The one column of ``queryset`` for each outer row, as a list in the queryset's order.
+
+    PostgreSQL: ``ARRAY(subquery)``, which keeps the subquery's order. Elsewhere (SQLite) the
+    values are joined with a separator no ledger text contains and split when read; SQLite
+    concatenates an ordered subquery in order (it does not flatten it into the aggregate).
+    The queryset selects exactly one value, named ``v``.
+    """
+
+    SEPARATOR = "\x1f"
+    template = "(SELECT group_concat(v, char(31)) FROM (%(subquery)s))"
+
+    def __init__(self, queryset, **extra):
+        super().__init__(queryset, output_field=TextList(), **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="ARRAY(%(subquery)s)", **extra)
+
+
+@contextmanager
+def reading():
+    """The queries of one export: in one transaction and, on PostgreSQL, without JIT.
+
+    The ledger's queries are large enough for PostgreSQL to JIT-compile them, which costs more
+    (over a second a query) than running them; they are run once, so nothing is gained.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and connection.pg_version >= 110000:  # JIT came in 11
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def ledger_title(figures: Indicators) -> str:
     return f"{figures.region_name}“爱心妈妈”结对关爱台账（{figures.month_label}）"
 
@@ -109,19 +163,19 @@ def write_ledger(
     ``mask_for`` is the account whose right to see full ID and phone numbers applies; the
     command line (no account) sees them in full. Returns the indicators written on 汇总.
     """
-    figures = compute(month=month, user=user, region=region, today=today)
     scope = Scope(user=user, region=region)
-    book = LedgerBook(target, title=ledger_title(figures), max_rows=max_rows)
-    if mask_for is None:
-        id_no, phone = (lambda v: v), (lambda v: v)
-    else:
-        id_no, phone = (lambda v: id_number_for(mask_for, v)), (lambda v: phone_for(mask_for, v))
-    total = _summary(book, figures)
-    total += _children_sheet(book, scope, figures, id_no, phone)
-    total += _pairing_sheet(book, scope, figures, id_no, phone)
-    total += _activities_sheet(book, scope, figures)
-    total += _trainings_sheet(book, scope, figures)
-    book.close()
+    with reading():
+        figures = compute(month=month, user=user, region=region, today=today)
+        book = LedgerBook(target, title=ledger_title(figures), max_rows=max_rows)
+        rows = LedgerRows(scope, month=figures.month, end=figures.end, as_of=figures.as_of)
+        full = mask_for is None or sees_full_identity(mask_for)
+        id_no, phone = (_as_is, _as_is) if full else (mask_id_number, mask_phone)
+        total = _summary(book, figures)
+        total += _children_sheet(book, rows.children(), id_no, phone)
+        total += _pairing_sheet(book, rows.pairings(), id_no, phone)
+        total += _activities_sheet(book, rows.activities())
+        total += _trainings_sheet(book, rows.trainings())
+        book.close()
     ledger_exported.send(
         sender=LedgerBook,
         user=mask_for,
@@ -130,6 +184,153 @@ def write_ledger(
         filters={"month": f"{month:%Y-%m}", "region": region.code if region else ""},
     )
     return figures
+
+
+class LedgerRows:
+    """The querysets behind the sheets: tuples, in the order the sheets list them.
+
+    The benchmark's floor (``bench/more_cases.py``) writes these same rows with no formatting.
+    """
+
+    def __init__(self, scope: Scope, *, month: datetime.date, end: datetime.date, as_of: datetime.date):
+        self.scope, self.month, self.end, self.as_of = scope, month, end, as_of
+
+    @classmethod
+    def for_month(cls, month: datetime.date, *, user=None, region=None, today=None) -> "LedgerRows":
+        end = month_end(month)
+        as_of = min(end, today or timezone.localdate())
+        return cls(Scope(user=user, region=region), month=month, end=end, as_of=as_of)
+
+    def all(self) -> list:
+        return [self.children(), self.pairings(), self.activities(), self.trainings()]
+
+    def _on_books(self):
+        return self.scope(Child.objects).on_books(self.as_of).order_by("region__code", "name", "pk")
+
+    def children(self):
+        difficulties = (
+            Child.difficulties.through.objects.filter(child=OuterRef("pk"))
+            .order_by("difficultytype__sort_order", "difficultytype__name")
+            .values(v=F("difficultytype__name"))
+        )
+        return (
+            self._on_books()
+            .with_visit_schedule(today=self.as_of)
+            .annotate(difficulty_names=ListOf(difficulties))
+            .values_list(
+                "name",
+                "gender",
+                "id_number",
+                "birth_date",
+                "category__name",
+                "difficulty_names",
+                "card_colour",
+                "region__parent__name",
+                "region__name",
+                "address",
+                "school",
+                "grade",
+                "guardian_name",
+                "guardian_relation",
+                "guardian_phone",
+                "last_contact",
+                "next_due",
+                "notes",
+            )
+        )
+
+    def pairings(self):
+        as_of = self.as_of
+        open_then = (
+            Pairing.objects.filter(child=OuterRef("pk"), started_on__lte=as_of)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+            .order_by("-started_on", "-pk")
+        )
+        members = (
+            PairingMember.objects.filter(pairing=OuterRef("pairing_then"), joined_on__lte=as_of)
+            .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
+            .order_by("-role", "joined_on", "pk")
+        )
+        visits = Visit.objects.filter(child=OuterRef("pk"), visited_on__range=(self.month, self.end))
+        goods = visits.order_by().values("child").annotate(total=Sum("goods_value")).values("total")
+        return (
+            self._on_books()
+            .annotate(
+                pairing_then=Subquery(open_then.values("pk")[:1]),
+                started_on=Subquery(open_then.values("started_on")[:1]),
+            )
+            .annotate(
+                mothers=ListOf(members.values(v=F("volunteer__name"))),
+                phones=ListOf(members.values(v=F("volunteer__phone"))),
+                visit_lines=ListOf(visits.order_by("visited_on", "pk").values(v=visit_line())),
+                goods=Coalesce(Subquery(goods), Value(0), output_field=models.DecimalField()),
+            )
+            .values_list(
+                "name",
+                "id_number",
+                "region__parent__name",
+                "region__name",
+                "card_colour",
+                "started_on",
+                "mothers",
+                "phones",
+                "visit_lines",
+                "goods",
+            )
+        )
+
+    def activities(self):
+        return (
+            self.scope(Activity.objects)
+            .filter(held_on__range=(self.month, self.end))
+            .order_by("held_on", "pk")
+            .values_list(
+                "title",
+                "held_on",
+                "activity_type__name",
+                "region__name",
+                "place",
+                "children_count",
+                "volunteers_count",
+                "person_times",
+                "goods_value",
+                "description",
+            )
+        )
+
+    def trainings(self):
+        return (
+            self.scope(Training.objects)
+            .filter(held_on__range=(self.month, self.end))
+            .annotate(attendance=Count("attendees"))
+            .order_by("held_on", "pk")
+            .values_list("title", "held_on", "topic", "place", "trainer", "hours", "attendance")
+        )
+
+
+def visit_line():
+    """「1月10日 入户走访，发现…，帮扶：…」 — one visit on the pairing sheet, built in SQL."""
+
+    def number(expression):
+        return Cast(expression, CharField())
+
+    def unless_blank(field, prefix):
+        return models.Case(
+            models.When(**{field: ""}, then=Value("")),
+            default=Concat(Value(prefix), F(field)),
+            output_field=TextField(),
+        )
+
+    return Concat(
+        number(ExtractMonth("visited_on")),
+        Value("月"),
+        number(ExtractDay("visited_on")),
+        Value("日 "),
+        F("mode__name"),
+        unless_blank("findings", "，"),
+        unless_blank("help_given", "，帮扶："),
+        output_field=TextField(),
+    )
 
 
 def _summary(book: LedgerBook, figures: Indicators) -> int:
@@ -144,15 +345,13 @@ def _summary(book: LedgerBook, figures: Indicators) -> int:
     return sheet.rows
 
 
-def _children(scope: Scope, figures: Indicators):
-    return (
-        scope(Child.objects)
-        .on_books(figures.as_of)
-        .with_visit_schedule(today=figures.as_of)
-        .select_related("category", "region", "region__parent")
-        .prefetch_related("difficulties")
-        .order_by("region__code", "name", "pk")
-    )
+def _as_is(value):
+    return value
+
+
+def _labels(choices) -> dict[str, str]:
+    """A choice's display text, translated once per export rather than once per row."""
+    return {value: str(label) for value, label in choices}
 
 
 CHILD_COLUMNS = [
@@ -178,30 +377,33 @@ CHILD_COLUMNS = [
 ]
 
 
-def _children_sheet(book, scope, figures, id_no, phone) -> int:
+def _children_sheet(book, rows, id_no, phone) -> int:
     sheet = book.sheet("基础台账", CHILD_COLUMNS)
-    for n, child in enumerate(_children(scope, figures).iterator(chunk_size=CHUNK), start=1):
+    genders, colours = _labels(Gender.choices), _labels(CardColour.choices)
+    for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
+        (name, gender, number, born, category, difficulties, colour, town, village, address, school, grade,
+         guardian, relation, guardian_phone, last_contact, next_due, notes) = row  # fmt: skip
         sheet.write(
             [
                 n,
-                child.name,
-                child.get_gender_display(),
-                id_no(child.id_number),
-                child.birth_date,
-                child.category.name,
-                "、".join(d.name for d in child.difficulties.all()),
-                child.get_card_colour_display(),
-                child.region.parent.name if child.region.parent_id else "",
-                child.region.name,
-                child.address,
-                child.school,
-                child.grade,
-                child.guardian_name,
-                child.guardian_relation,
-                phone(child.guardian_phone),
-                child.last_contact,
-                child.next_due,
-                child.notes,
+                name,
+                genders.get(gender, gender),
+                id_no(number),
+                born,
+                category,
+                "、".join(difficulties),
+                colours.get(colour, colour),
+                town or "",
+                village,
+                address,
+                school,
+                grade,
+                guardian,
+                relation,
+                phone(guardian_phone),
+                last_contact,
+                next_due,
+                notes,
             ]
         )
     return sheet.rows
@@ -224,66 +426,31 @@ PAIRING_COLUMNS = [
 ]
 
 
-def _pairing_sheet(book, scope, figures, id_no, phone) -> int:
-    as_of, month = figures.as_of, figures.month
-    open_then = Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
-    members_then = (
-        PairingMember.objects.filter(joined_on__lte=as_of)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
-        .select_related("volunteer")
-        .order_by("-role", "joined_on")
-    )
-    children = _children(scope, figures).prefetch_related(
-        Prefetch(
-            "pairings",
-            queryset=Pairing.objects.filter(open_then).prefetch_related(
-                Prefetch("members", queryset=members_then, to_attr="members_then")
-            ),
-            to_attr="pairing_then",
-        ),
-        Prefetch(
-            "visits",
-            queryset=Visit.objects.filter(visited_on__range=(month, figures.end))
-            .select_related("mode")
-            .order_by("visited_on"),
-            to_attr="visits_in_month",
-        ),
-    )
+def _pairing_sheet(book, rows, id_no, phone) -> int:
     sheet = book.sheet("结对帮扶关爱台账", PAIRING_COLUMNS)
-    for n, child in enumerate(children.iterator(chunk_size=CHUNK), start=1):
-        pairing = child.pairing_then[0] if child.pairing_then else None
-        members = pairing.members_then if pairing else []
-        mode = ""
-        if members:
-            mode = (Pairing.Mode.MANY_TO_ONE if len(members) > 1 else Pairing.Mode.ONE_TO_ONE).label
-        visits = child.visits_in_month
+    colours = _labels(CardColour.choices)
+    one, many = str(Pairing.Mode.ONE_TO_ONE.label), str(Pairing.Mode.MANY_TO_ONE.label)
+    for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
+        name, number, town, village, colour, started_on, mothers, phones, visits, goods = row
+        mode = (many if len(mothers) > 1 else one) if mothers else ""
         sheet.write(
             [
                 n,
-                child.name,
-                id_no(child.id_number),
-                child.region.parent.name if child.region.parent_id else "",
-                child.region.name,
-                child.get_card_colour_display(),
-                str(mode),
-                "、".join(m.volunteer.name for m in members),
-                "、".join(phone(m.volunteer.phone) for m in members),
-                pairing.started_on if pairing else None,
+                name,
+                id_no(number),
+                town or "",
+                village,
+                colours.get(colour, colour),
+                mode,
+                "、".join(mothers),
+                "、".join(phone(p) for p in phones),
+                started_on,
                 len(visits),
-                "\n".join(_visit_line(v) for v in visits),
-                sum(v.goods_value for v in visits),
+                "\n".join(visits),
+                goods,
             ]
         )
     return sheet.rows
-
-
-def _visit_line(visit) -> str:
-    parts = [f"{visit.visited_on.month}月{visit.visited_on.day}日 {visit.mode.name}"]
-    if visit.findings:
-        parts.append(visit.findings)
-    if visit.help_given:
-        parts.append(f"帮扶：{visit.help_given}")
-    return "，".join(parts)
 
 
 ACTIVITY_COLUMNS = [
@@ -301,30 +468,10 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def _activities_sheet(book, scope, figures) -> int:
-    activities = (
-        scope(Activity.objects)
-        .filter(held_on__range=(figures.month, figures.end))
-        .select_related("activity_type", "region")
-        .order_by("held_on", "pk")
-    )
+def _activities_sheet(book, rows) -> int:
     sheet = book.sheet("活动台账", ACTIVITY_COLUMNS)
-    for n, a in enumerate(activities.iterator(chunk_size=CHUNK), start=1):
-        sheet.write(
-            [
-                n,
-                a.title,
-                a.held_on,
-                a.activity_type.name,
-                a.region.name,
-                a.place,
-                a.children_count,
-                a.volunteers_count,
-                a.person_times,
-                a.goods_value,
-                a.description,
-            ]
-        )
+    for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
+        sheet.write([n, *row])
     return sheet.rows
 
 
@@ -340,14 +487,8 @@ TRAINING_COLUMNS = [
 ]
 
 
-def _trainings_sheet(book, scope, figures) -> int:
-    trainings = (
-        scope(Training.objects)
-        .filter(held_on__range=(figures.month, figures.end))
-        .annotate(attendance=Count("attendees"))
-        .order_by("held_on", "pk")
-    )
+def _trainings_sheet(book, rows) -> int:
     sheet = book.sheet("培训台账", TRAINING_COLUMNS)
-    for n, t in enumerate(trainings.iterator(chunk_size=CHUNK), start=1):
-        sheet.write([n, t.title, t.held_on, t.topic, t.place, t.trainer, t.hours, t.attendance])
+    for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
+        sheet.write([n, *row])
     return sheet.rows

@@ -5,14 +5,25 @@ import subprocess
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from activities.models import VisitMode
+from activities.tests.factories import ActivityFactory, VisitFactory
+from children.models import DifficultyType
+from children.tests.factories import ChildFactory
 from core.signals import ledger_exported
+from pairing.tests.factories import PairingFactory, PairingMemberFactory
+from reports import ledger
 from reports.indicators import compute
 from reports.ledger import write_ledger
+from volunteers.tests.factories import VolunteerFactory
 
-JAN = datetime.date(2025, 1, 1)
+D = datetime.date
+JAN = D(2025, 1, 1)
 SHEETS = ["汇总", "基础台账", "结对帮扶关爱台账", "活动台账", "培训台账"]
 TITLE = "方山县“爱心妈妈”结对关爱台账（2025年1月）"
 
@@ -146,8 +157,6 @@ def test_the_admin_page_downloads_the_users_ledger(client, users, casebook):
 
 def test_the_admin_page_needs_a_login_and_the_right(client, users, casebook):
     assert client.get(reverse("reports_ledger")).status_code == 302
-    from django.contrib.auth.models import User
-
     outsider = User.objects.create_user("outsider", is_staff=True)
     client.force_login(outsider)
     assert client.get(reverse("reports_ledger")).status_code == 403
@@ -173,3 +182,89 @@ def test_libreoffice_opens_the_workbook(casebook, users, tmp_path):
     )
     assert result.returncode == 0
     assert (tmp_path / "ledger.csv").read_text(encoding="utf-8").startswith(TITLE)
+
+
+def _pairing_row(data: bytes, name: str):
+    rows = workbook(data)["结对帮扶关爱台账"].iter_rows(min_row=3, values_only=True)
+    return next(row for row in rows if row[1] == name)
+
+
+def test_mothers_are_listed_lead_first_then_in_the_order_they_joined(casebook, users):
+    r = casebook["regions"]
+    child = ChildFactory(region=r["village_a1"], name="丁童")
+    pairing = PairingFactory(child=child, started_on=D(2024, 9, 1))
+    # Entered out of order: the lead joined last, the later assistant was entered first.
+    later = VolunteerFactory(region=r["town_a"], name="后妈妈", phone="13900000003")
+    earlier = VolunteerFactory(region=r["town_a"], name="先妈妈", phone="13900000002")
+    lead = VolunteerFactory(region=r["town_a"], name="主妈妈", phone="13900000001")
+    PairingMemberFactory(pairing=pairing, volunteer=later, joined_on=D(2024, 9, 20), role="assisting")
+    PairingMemberFactory(pairing=pairing, volunteer=earlier, joined_on=D(2024, 9, 10), role="assisting")
+    PairingMemberFactory(pairing=pairing, volunteer=lead, joined_on=D(2024, 10, 1))
+    gone = VolunteerFactory(region=r["town_a"], name="走妈妈")
+    PairingMemberFactory(pairing=pairing, volunteer=gone, joined_on=D(2024, 9, 1), left_on=D(2025, 1, 5))
+
+    row = _pairing_row(build(user=users["admin"], mask_for=users["admin"]), "丁童")
+    assert row[6] == "多对一"
+    assert row[7] == "主妈妈、先妈妈、后妈妈"
+    assert row[8] == "13900000001、13900000002、13900000003"
+    assert row[9] == datetime.datetime(2024, 9, 1)
+    masked = _pairing_row(build(user=users["viewer"], mask_for=users["viewer"]), "丁童")
+    assert masked[8] == "139****0001、139****0002、139****0003"
+
+
+def test_the_months_visits_are_one_line_each_in_date_order_with_their_goods(casebook, users):
+    child = casebook["a"]["child"]
+    phone_call = VisitMode.objects.get(name="电话")
+    VisitFactory(child=child, visited_on=D(2025, 1, 28), mode=phone_call, findings="", help_given="")
+    VisitFactory(child=child, visited_on=D(2025, 1, 3), findings="情绪稳定", help_given="送去冬衣", goods_value=40)
+    VisitFactory(child=child, visited_on=D(2025, 2, 1), goods_value=1000)  # next month: not listed
+
+    row = _pairing_row(build(user=users["admin"]), "甲童")
+    assert row[10] == 3
+    assert row[11].split("\n") == [
+        "1月3日 入户走访，情绪稳定，帮扶：送去冬衣",
+        "1月10日 入户走访，了解学习生活情况",
+        "1月28日 电话",
+    ]
+    assert row[12] == 40
+
+
+def test_difficulty_types_are_listed_in_their_own_order(casebook, users):
+    child = casebook["a"]["child"]
+    child.difficulties.set(DifficultyType.objects.filter(name__in=["单亲家庭", "家庭经济困难", "重病"]))
+    expected = "、".join(d.name for d in child.difficulties.all())
+    rows = workbook(build(user=users["admin"]))["基础台账"].iter_rows(min_row=3, values_only=True)
+    row = next(row for row in rows if row[1] == "甲童")
+    assert row[6] == expected and len(expected.split("、")) == 3
+
+
+def _more_of_everything(casebook, n):
+    r = casebook["regions"]
+    for i in range(n):
+        child = ChildFactory(region=r["village_a1"], name=f"加童{i}", card_colour="yellow")
+        child.difficulties.set(DifficultyType.objects.all()[:2])
+        pairing = PairingFactory(child=child, started_on=D(2024, 11, 1))
+        for role in ("lead", "assisting"):
+            PairingMemberFactory(pairing=pairing, volunteer=VolunteerFactory(region=r["town_a"]), role=role)
+        VisitFactory(child=child, visited_on=D(2025, 1, 5 + i % 20), goods_value=10)
+        ActivityFactory(region=r["town_a"], held_on=D(2025, 1, 5 + i % 20))
+
+
+def test_the_ledger_costs_the_same_queries_for_few_or_many_children(casebook, users, monkeypatch):
+    # Small chunks, so that a query per chunk of rows (a prefetch) would show as well.
+    monkeypatch.setattr(ledger, "CHUNK", 10)
+
+    def queries():
+        # Fresh accounts each time, so neither run finds permissions or regions cached.
+        admin, viewer = (User.objects.get(pk=users[name].pk) for name in ("admin", "viewer"))
+        with CaptureQueriesContext(connection) as captured:
+            build(user=admin, mask_for=viewer)
+        return len(captured)
+
+    few = queries()
+    _more_of_everything(casebook, 25)
+    many = queries()
+    assert many == few
+    # 26 today: 汇总's indicators (11), one query a sheet (4), the account's region and
+    # permissions, the visit intervals, the transaction and the audit record.
+    assert few <= 30
