@@ -8,10 +8,12 @@ says which columns it reads, how one row becomes a plan, and how a plan is writt
 
 Flow: grid → header → rows → ``plan_row`` each (no writes, cached look-ups) → ``plan_file``
 (checks across rows) → if any error: report them all, write nothing → else run every plan's
-``write`` inside one transaction.
+``write`` inside one transaction. New rows whose plans say ``bulk`` are inserted a batch at a
+time by the resource's ``create_many`` (one insert per table per batch, not one per row).
 """
 
 import datetime
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +66,9 @@ class Plan:
     extra: dict = field(default_factory=dict)
     #: the row's model instance, when a preview can validate it without writing
     instance: Any = None
+    #: a new ``instance`` that ``create_many`` inserts together with the other new rows;
+    #: ``write`` still writes it alone (used to name the row the database refuses)
+    bulk: bool = False
 
 
 class Problems:
@@ -203,6 +208,10 @@ class LedgerResource(resources.ModelResource):
     clean_exclude: list[str] = []
     #: ``progress(done, total)`` called as rows are written (background jobs show it)
     progress = None
+    #: at most this many new rows are handed to ``create_many`` at once
+    batch_size = 1000
+    #: new rows are written in about this many batches, so a job's progress moves in steps
+    progress_steps = 10
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
@@ -316,6 +325,10 @@ class LedgerResource(resources.ModelResource):
     def plan_file(self, plans: list[Plan], problems: Problems) -> None:
         """Checks that need all rows at once (e.g. a pairing's rows agree with its mode)."""
 
+    def create_many(self, plans: list[Plan]) -> None:
+        """Insert the checked new instances of ``plans`` (all ``bulk``), with their history."""
+        raise NotImplementedError
+
     # --- the engine -------------------------------------------------------------------------
 
     def read_rows(self, dataset: Dataset) -> tuple[int, list[SourceRow]]:
@@ -401,30 +414,75 @@ class LedgerResource(resources.ModelResource):
     def _write(self, plans: list[Plan], problems: Problems, *, dry_run: bool) -> None:
         if dry_run and not self.dry_run_writes:
             for plan in plans:
-                if plan.instance is not None:
-                    try:
-                        self.check_instance(plan.instance)
-                    except ValidationError as exc:
-                        problems.add(plan.row, None, " ".join(exc.messages))
+                self._check(plan, problems)
             return
         try:
             with transaction.atomic():
-                for done, plan in enumerate(plans, start=1):
-                    if self.progress is not None:
-                        self.progress(done, len(plans))
-                    if plan.write is None:
-                        continue
-                    try:
-                        plan.write()
-                    except ValidationError as exc:
-                        problems.add(plan.row, None, " ".join(exc.messages))
-                    except DatabaseError as exc:
-                        problems.add(plan.row, None, _("the database refused the row: %(error)s") % {"error": exc})
-                        break
+                self._write_all(plans, problems)
                 if problems:
                     raise _Rollback
         except _Rollback:
             pass
+
+    def _check(self, plan: Plan, problems: Problems) -> None:
+        if plan.instance is not None:
+            try:
+                self.check_instance(plan.instance)
+            except ValidationError as exc:
+                problems.add(plan.row, None, " ".join(exc.messages))
+
+    def _write_all(self, plans: list[Plan], problems: Problems) -> None:
+        """New rows in batches first, then the others one by one; stop at a database refusal."""
+        done, total = 0, len(plans)
+        batch = [plan for plan in plans if plan.bulk]
+        for plan in batch:
+            self._check(plan, problems)
+        size = max(1, min(self.batch_size, math.ceil(len(batch) / self.progress_steps)))
+        if not problems:
+            for start in range(0, len(batch), size):
+                chunk = batch[start : start + size]
+                if not self._create_chunk(chunk, problems):
+                    return
+                done += len(chunk)
+                self._progress(done, total)
+        for plan in plans:
+            if plan.bulk:
+                continue
+            done += 1
+            self._progress(done, total)
+            if plan.write is not None and not self._write_one(plan, problems):
+                return
+
+    def _create_chunk(self, chunk: list[Plan], problems: Problems) -> bool:
+        try:
+            with transaction.atomic():
+                self.create_many(chunk)
+            return True
+        except DatabaseError:
+            pass
+        # The database refused something in this batch: write its rows one at a time to name the
+        # row (the batch was rolled back to its savepoint, so the instances are unsaved again).
+        for plan in chunk:
+            plan.instance.pk = None
+            plan.instance._state.adding = True
+            if not self._write_one(plan, problems):
+                return False
+        return True
+
+    def _write_one(self, plan: Plan, problems: Problems) -> bool:
+        """Run one plan's write; False when the database refused it (the transaction is spoilt)."""
+        try:
+            plan.write()
+        except ValidationError as exc:
+            problems.add(plan.row, None, " ".join(exc.messages))
+        except DatabaseError as exc:
+            problems.add(plan.row, None, _("the database refused the row: %(error)s") % {"error": exc})
+            return False
+        return True
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
 
     def _add_row(self, result: Result, plan: Plan) -> None:
         row_result = self.get_row_result_class()()

@@ -6,6 +6,7 @@ import pytest
 
 from activities.models import Activity, Visit
 from children.models import CardChange, Child
+from children.resources import IMPORT_REASON, ChildResource
 from core.signals import ledger_imported
 from pairing.models import Pairing
 from volunteers.models import Volunteer, VolunteerTeam
@@ -164,6 +165,68 @@ def test_a_changed_row_updates_and_a_changed_colour_is_recorded_as_a_card_change
     assert counts(result)["updated"] == 1
     change = CardChange.objects.get()
     assert (change.from_colour, change.to_colour) == ("green", "red")
+
+
+@pytest.mark.django_db
+def test_new_children_have_a_history_record_by_the_importer_with_their_difficulties(users):
+    rows = [CHILD_HEADER, child_row(1, difficulty="重病、单亲家庭"), child_row(2, name="李四", difficulty="")]
+    import_bytes("children", xlsx(rows), users["admin"])
+    record = Child.objects.get(name="张三").history.get()
+    assert (record.history_type, record.history_user, record.history_change_reason) == (
+        "+",
+        users["admin"],
+        IMPORT_REASON,
+    )
+    assert record.gender == "M" and record.birth_date == datetime.date(2015, 3, 2)
+    snapshot = Child.history.model.difficulties.model.objects.filter(history=record)
+    assert sorted(snapshot.values_list("difficultytype__name", flat=True)) == ["单亲家庭", "重病"]
+    assert not Child.history.model.difficulties.model.objects.filter(history__name="李四").exists()
+
+
+@pytest.mark.django_db
+def test_an_updated_child_has_a_history_record_by_the_importer(users):
+    import_bytes("children", xlsx([CHILD_HEADER, child_row(1)]), users["admin"])
+    import_bytes("children", xlsx([CHILD_HEADER, child_row(1, name="张三丰")]), users["town_a"])
+    record = Child.objects.get().history.latest()
+    assert (record.history_type, record.name, record.history_user, record.history_change_reason) == (
+        "~",
+        "张三丰",
+        users["town_a"],
+        IMPORT_REASON,
+    )
+
+
+@pytest.mark.django_db
+def test_it_names_the_row_the_database_refuses_in_a_batch_and_writes_nothing(users, regions, monkeypatch):
+    taken = id_number(serial=3)
+    prepare = ChildResource.prepare
+
+    def prepare_then_someone_else_registers_row_3(self, rows):
+        prepare(self, rows)  # row 3 looks new to the import…
+        Child.objects.create(
+            name="王五", id_number=taken, category=self.categories.get("孤儿"), region=regions["village_a1"]
+        )
+
+    monkeypatch.setattr(ChildResource, "prepare", prepare_then_someone_else_registers_row_3)
+    rows = [CHILD_HEADER, child_row(1), child_row(2, name="李四"), child_row(3, name="王五", number=taken)]
+    result = import_bytes("children", xlsx(rows), users["admin"])
+    assert [row.number for row in result.invalid_rows] == [4]
+    assert counts(result)["new"] == 0
+    assert list(Child.objects.values_list("name", flat=True)) == ["王五"]
+
+
+@pytest.mark.django_db
+def test_it_reports_progress_in_steps_while_writing_new_children(users):
+    from core.ledger.formats import LedgerFileFormat
+
+    rows = [CHILD_HEADER, *[child_row(n, name=f"童{n}", number=id_number(serial=n)) for n in range(1, 31)]]
+    resource = ChildResource(user=users["admin"])
+    steps = []
+    resource.progress = lambda done, total: steps.append((done, total))
+    resource.import_data(LedgerFileFormat().create_dataset(xlsx(rows)))
+    assert len(steps) >= 5 and steps[-1] == (30, 30)
+    assert [done for done, _ in steps] == sorted({done for done, _ in steps})
+    assert Child.objects.count() == 30
 
 
 @pytest.mark.django_db
