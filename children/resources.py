@@ -40,7 +40,9 @@ class ChildResource(LedgerResource):
         column("notes", ("备注",)),
     ]
 
-    clean_exclude = ["category", "region"]
+    #: the look-ups come from the scoped caches; the ID number, phone and colour were checked
+    #: by plan_row with the same validators
+    clean_exclude = ["category", "region", "id_number", "guardian_phone", "card_colour"]
 
     class Meta:
         model = Child
@@ -71,8 +73,8 @@ class ChildResource(LedgerResource):
 
     def plan_row(self, row, problems):
         name = self.required(row, "name", problems)
-        number = self.id_number(row, "id_number", problems)
-        info = parse_id_number(number) if number else None
+        info = self.id_info(row, "id_number", problems)
+        number = info.number if info else None
         gender = self.cell(row, "gender", problems, parse_gender)
         if info and gender and gender != info.gender:
             problems.add(

@@ -29,7 +29,7 @@ from import_export import resources
 from import_export.results import Error, Result, RowResult
 from tablib import Dataset
 
-from core.idnumber import normalise_phone, parse_id_number, validate_phone
+from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
 from core.masking import sees_full_identity
 from core.signals import ledger_exported, ledger_imported
 from regions.models import Level, Region
@@ -245,12 +245,17 @@ class LedgerResource(resources.ModelResource):
             problems.add(row, key, " ".join(exc.messages))
         return None
 
-    def id_number(self, row: SourceRow, key: str, problems: Problems):
+    def id_info(self, row: SourceRow, key: str, problems: Problems) -> IdInfo | None:
+        """The parsed ID number (number, birth date, gender), or None after recording the error."""
         try:
-            return parse_id_number(row.raw(key)).number
+            return parse_id_number(row.raw(key))
         except ValidationError as exc:
             problems.add(row, key, " ".join(exc.messages))
             return None
+
+    def id_number(self, row: SourceRow, key: str, problems: Problems):
+        info = self.id_info(row, key, problems)
+        return info.number if info else None
 
     def known_child(self, row: SourceRow, problems: Problems):
         """The child a row names by ID number among ``self.children`` (the user's area).
