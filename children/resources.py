@@ -53,7 +53,7 @@ class ChildResource(LedgerResource):
         self.regions = RegionIndex(self.user)
         self.categories = LookupIndex(ChildCategory)
         self.difficulty_types = LookupIndex(DifficultyType)
-        numbers = {n for n in (self.parse_quietly(row.raw("id_number")) for row in rows) if n}
+        numbers = {n for n in (self.parse_quietly(row.raw("id_number"), self.today) for row in rows) if n}
         self.existing, self.in_scope = {}, set()
         numbers = sorted(numbers)
         scope = Child.objects.for_user(self.user)
@@ -61,13 +61,15 @@ class ChildResource(LedgerResource):
             chunk = numbers[start : start + 2000]
             for child in Child.objects.filter(id_number__in=chunk).prefetch_related("difficulties"):
                 self.existing[child.id_number] = child
-            self.in_scope.update(scope.filter(id_number__in=chunk).values_list("pk", flat=True))
+        found = [child.pk for child in self.existing.values()]
+        for start in range(0, len(found), 2000):
+            self.in_scope.update(scope.filter(pk__in=found[start : start + 2000]).values_list("pk", flat=True))
         self.seen = {}
 
     @staticmethod
-    def parse_quietly(raw) -> str:
+    def parse_quietly(raw, today) -> str:
         try:
-            return parse_id_number(raw).number
+            return parse_id_number(raw, today=today).number
         except ValidationError:  # reported per row by plan_row
             return ""
 
@@ -182,7 +184,11 @@ class ChildResource(LedgerResource):
         )
 
     def create_many(self, plans):
-        """New children with their history (user and reason as ``save_child``) and difficulties."""
+        """New children with their history (user and reason as ``save_child``) and difficulties.
+
+        As with save_child, the difficulties are added after the child's "+" history record,
+        which therefore lists none (bulk_create skips the m2m_changed signal).
+        """
         children = bulk_create_with_history(
             [plan.instance for plan in plans],
             Child,
@@ -191,38 +197,13 @@ class ChildResource(LedgerResource):
             default_change_reason=IMPORT_REASON,
         )
         through = Child.difficulties.through
-        links = through.objects.bulk_create(
+        through.objects.bulk_create(
             [
                 through(child_id=child.pk, difficultytype_id=difficulty.pk)
                 for child, plan in zip(children, plans, strict=True)
                 for difficulty in plan.extra["difficulties"]
             ],
             batch_size=self.batch_size,
-        )
-        if links:
-            self.record_difficulties(children, links)
-
-    @staticmethod
-    def record_difficulties(children, links):
-        """The difficulties on each new child's first history record, as save() + set() would.
-
-        bulk_create_with_history writes the children's history rows but not the snapshot of
-        their many-to-many fields, so the "+" records would otherwise list no difficulties.
-        """
-        records = dict(
-            Child.history.filter(id__in=[c.pk for c in children], history_type="+").values_list("id", "history_id")
-        )
-        snapshot = Child.history.model.difficulties.model
-        snapshot.objects.bulk_create(
-            [
-                snapshot(
-                    history_id=records[link.child_id],
-                    id=link.pk,
-                    child_id=link.child_id,
-                    difficultytype_id=link.difficultytype_id,
-                )
-                for link in links
-            ]
         )
 
     def save_child(self, child, difficulties, colour):

@@ -217,6 +217,8 @@ class LedgerResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
         self.masked = not sees_full_identity(user)
+        #: the day ID numbers' birth dates are checked against, looked up once per file
+        self.today = timezone.localdate()
 
     @classmethod
     def get_display_name(cls):
@@ -248,7 +250,7 @@ class LedgerResource(resources.ModelResource):
     def id_info(self, row: SourceRow, key: str, problems: Problems) -> IdInfo | None:
         """The parsed ID number (number, birth date, gender), or None after recording the error."""
         try:
-            return parse_id_number(row.raw(key))
+            return parse_id_number(row.raw(key), today=self.today)
         except ValidationError as exc:
             problems.add(row, key, " ".join(exc.messages))
             return None
