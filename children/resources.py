@@ -3,19 +3,16 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from import_export.results import RowResult
-from simple_history.utils import bulk_create_with_history
 
 from children.models import Child, ChildCategory, DifficultyType
 from children.services import child_change_colour
 from core.idnumber import parse_id_number
 from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
-from core.ledger.resources import LedgerResource, LookupIndex, Plan, RegionIndex
+from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Plan, RegionIndex
 from core.ledger.values import CellError, parse_colour, parse_date, parse_gender, split_list, text
 
 GENDER_LABELS = {"M": "男", "F": "女"}
 COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
-#: The reason on a card change, and on the history records, made by importing a ledger.
-IMPORT_REASON = "台账导入"
 
 
 class ChildResource(LedgerResource):
@@ -184,18 +181,12 @@ class ChildResource(LedgerResource):
         )
 
     def create_many(self, plans):
-        """New children with their history (user and reason as ``save_child``) and difficulties.
+        """New children with their history, then their difficulties.
 
         As with save_child, the difficulties are added after the child's "+" history record,
         which therefore lists none (bulk_create skips the m2m_changed signal).
         """
-        children = bulk_create_with_history(
-            [plan.instance for plan in plans],
-            Child,
-            batch_size=self.batch_size,
-            default_user=self.user,
-            default_change_reason=IMPORT_REASON,
-        )
+        children = super().create_many(plans)
         through = Child.difficulties.through
         through.objects.bulk_create(
             [
@@ -210,8 +201,7 @@ class ChildResource(LedgerResource):
         """The one place children are written by an import, one at a time."""
         is_new = child.pk is None
         self.check_instance(child)
-        child._history_user, child._change_reason = self.user, IMPORT_REASON
-        child.save()
+        self.record_by_importer(child).save()
         if is_new and difficulties:
             through = Child.difficulties.through
             through.objects.bulk_create([through(child=child, difficultytype=d) for d in difficulties])

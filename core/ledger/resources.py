@@ -27,6 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.results import Error, Result, RowResult
+from simple_history.utils import bulk_create_with_history
 from tablib import Dataset
 
 from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
@@ -39,6 +40,8 @@ from .headers import Column, HeaderError, find_header, is_footer
 from .values import CellError, text
 
 ROW_NUMBER = "__row__"
+#: The change reason on history records (and card changes) written by importing a ledger.
+IMPORT_REASON = "台账导入"
 
 
 class _Rollback(Exception):
@@ -332,9 +335,24 @@ class LedgerResource(resources.ModelResource):
     def plan_file(self, plans: list[Plan], problems: Problems) -> None:
         """Checks that need all rows at once (e.g. a pairing's rows agree with its mode)."""
 
-    def create_many(self, plans: list[Plan]) -> None:
-        """Insert the checked new instances of ``plans`` (all ``bulk``), with their history."""
-        raise NotImplementedError
+    def create_many(self, plans: list[Plan]) -> list:
+        """Insert the checked new instances of ``plans`` (all ``bulk``), with their history.
+
+        bulk_create skips save() and its signals; the history rows are written here instead,
+        with the importing user and reason as ``record_by_importer`` gives a single save.
+        """
+        return bulk_create_with_history(
+            [plan.instance for plan in plans],
+            self._meta.model,
+            batch_size=self.batch_size,
+            default_user=self.user,
+            default_change_reason=IMPORT_REASON,
+        )
+
+    def record_by_importer(self, instance):
+        """Make the history record of the next save() name the importing user and reason."""
+        instance._history_user, instance._change_reason = self.user, IMPORT_REASON
+        return instance
 
     # --- the engine -------------------------------------------------------------------------
 

@@ -198,21 +198,22 @@ def test_an_updated_child_has_a_history_record_by_the_importer(users):
 
 @pytest.mark.django_db
 def test_it_names_the_row_the_database_refuses_in_a_batch_and_writes_nothing(users, regions, monkeypatch):
-    taken = id_number(serial=3)
+    # 30 new children go in batches of 3; the fifth child (Excel row 6) is in the middle of one.
+    taken = id_number(serial=5)
     prepare = ChildResource.prepare
 
-    def prepare_then_someone_else_registers_row_3(self, rows):
-        prepare(self, rows)  # row 3 looks new to the import…
+    def prepare_then_someone_else_registers_the_fifth_child(self, rows):
+        prepare(self, rows)  # the fifth child looks new to the import…
         Child.objects.create(
-            name="王五", id_number=taken, category=self.categories.get("孤儿"), region=regions["village_a1"]
+            name="童5", id_number=taken, category=self.categories.get("孤儿"), region=regions["village_a1"]
         )
 
-    monkeypatch.setattr(ChildResource, "prepare", prepare_then_someone_else_registers_row_3)
-    rows = [CHILD_HEADER, child_row(1), child_row(2, name="李四"), child_row(3, name="王五", number=taken)]
+    monkeypatch.setattr(ChildResource, "prepare", prepare_then_someone_else_registers_the_fifth_child)
+    rows = [CHILD_HEADER, *[child_row(n, name=f"童{n}", number=id_number(serial=n)) for n in range(1, 31)]]
     result = import_bytes("children", xlsx(rows), users["admin"])
-    assert [row.number for row in result.invalid_rows] == [4]
+    assert [row.number for row in result.invalid_rows] == [6]
     assert counts(result)["new"] == 0
-    assert list(Child.objects.values_list("name", flat=True)) == ["王五"]
+    assert list(Child.objects.values_list("name", flat=True)) == ["童5"]
 
 
 @pytest.mark.django_db
@@ -375,6 +376,21 @@ def test_activities_import_by_title_date_and_township(users):
     rows[1][3] = "新地点"
     assert counts(import_bytes("activities", xlsx(rows), users["admin"]))["updated"] == 1
     assert Activity.objects.get().place == "新地点"
+
+
+@pytest.mark.django_db
+def test_imported_activities_have_history_records_by_the_importer(users):
+    blank = ["", "", "", "", ""]
+    rows = [ACTIVITY_HEADER, *[[f"活动{n}", "2024/4/29", "亲子阅读", "", "圪洞镇", *blank] for n in range(12)]]
+    assert counts(import_bytes("activities", xlsx(rows), users["admin"]))["new"] == 12
+    rows[1][3] = "新地点"
+    assert counts(import_bytes("activities", xlsx(rows), users["town_a"]))["updated"] == 1
+    records = Activity.history.filter(title="活动0").order_by("history_date")
+    assert [(r.history_type, r.place, r.history_user, r.history_change_reason) for r in records] == [
+        ("+", "", users["admin"], IMPORT_REASON),
+        ("~", "新地点", users["town_a"], IMPORT_REASON),
+    ]
+    assert Activity.history.filter(history_type="+", history_user=users["admin"]).count() == 12
 
 
 @pytest.mark.django_db
