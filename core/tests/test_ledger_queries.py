@@ -1,4 +1,4 @@
-"""Look-ups are cached per file: checking rows costs no query per row, writing a few."""
+"""Look-ups are cached per file: checking rows costs no query per row, writing new rows a few per batch."""
 
 import datetime
 
