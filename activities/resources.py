@@ -218,6 +218,7 @@ class ActivityResource(LedgerResource):
                 import_type=RowResult.IMPORT_TYPE_NEW,
                 instance=activity,
                 write=lambda: self.save_activity(activity),
+                bulk=True,
             )
         changed = self.changes(activity, values)
         if not changed:
@@ -232,9 +233,9 @@ class ActivityResource(LedgerResource):
         )
 
     def save_activity(self, activity):
-        """The one place activities are written by an import."""
+        """The one place activities are written by an import one at a time (new ones: create_many)."""
         self.check_instance(activity)
-        activity.save()
+        self.record_by_importer(activity).save()
 
     def export_rows(self, queryset):
         queryset = queryset.select_related("activity_type", "region")

@@ -8,13 +8,11 @@ from children.models import Child, ChildCategory, DifficultyType
 from children.services import child_change_colour
 from core.idnumber import parse_id_number
 from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
-from core.ledger.resources import LedgerResource, LookupIndex, Plan, RegionIndex
+from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Plan, RegionIndex
 from core.ledger.values import CellError, parse_colour, parse_date, parse_gender, split_list, text
 
 GENDER_LABELS = {"M": "男", "F": "女"}
 COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
-#: The reason on a card change made by importing a ledger.
-IMPORT_REASON = "台账导入"
 
 
 class ChildResource(LedgerResource):
@@ -39,7 +37,9 @@ class ChildResource(LedgerResource):
         column("notes", ("备注",)),
     ]
 
-    clean_exclude = ["category", "region"]
+    #: the look-ups come from the scoped caches; the ID number, phone and colour were checked
+    #: by plan_row with the same validators
+    clean_exclude = ["category", "region", "id_number", "guardian_phone", "card_colour"]
 
     class Meta:
         model = Child
@@ -50,7 +50,7 @@ class ChildResource(LedgerResource):
         self.regions = RegionIndex(self.user)
         self.categories = LookupIndex(ChildCategory)
         self.difficulty_types = LookupIndex(DifficultyType)
-        numbers = {n for n in (self.parse_quietly(row.raw("id_number")) for row in rows) if n}
+        numbers = {n for n in (self.parse_quietly(row.raw("id_number"), self.today) for row in rows) if n}
         self.existing, self.in_scope = {}, set()
         numbers = sorted(numbers)
         scope = Child.objects.for_user(self.user)
@@ -58,20 +58,22 @@ class ChildResource(LedgerResource):
             chunk = numbers[start : start + 2000]
             for child in Child.objects.filter(id_number__in=chunk).prefetch_related("difficulties"):
                 self.existing[child.id_number] = child
-            self.in_scope.update(scope.filter(id_number__in=chunk).values_list("pk", flat=True))
+        found = [child.pk for child in self.existing.values()]
+        for start in range(0, len(found), 2000):
+            self.in_scope.update(scope.filter(pk__in=found[start : start + 2000]).values_list("pk", flat=True))
         self.seen = {}
 
     @staticmethod
-    def parse_quietly(raw) -> str:
+    def parse_quietly(raw, today) -> str:
         try:
-            return parse_id_number(raw).number
+            return parse_id_number(raw, today=today).number
         except ValidationError:  # reported per row by plan_row
             return ""
 
     def plan_row(self, row, problems):
         name = self.required(row, "name", problems)
-        number = self.id_number(row, "id_number", problems)
-        info = parse_id_number(number) if number else None
+        info = self.id_info(row, "id_number", problems)
+        number = info.number if info else None
         gender = self.cell(row, "gender", problems, parse_gender)
         if info and gender and gender != info.gender:
             problems.add(
@@ -141,12 +143,21 @@ class ChildResource(LedgerResource):
         }
         child = self.existing.get(number)
         if child is None:
-            child = Child(id_number=number, card_colour=colour or "green", **values)
+            # Gender and birth date as Child.save() derives them: create_many skips save().
+            child = Child(
+                id_number=number,
+                gender=info.gender,
+                birth_date=info.birth_date,
+                card_colour=colour or "green",
+                **values,
+            )
             return Plan(
                 row=row,
                 import_type=RowResult.IMPORT_TYPE_NEW,
                 instance=child,
                 write=lambda: self.save_child(child, difficulties, None),
+                bulk=True,
+                extra={"difficulties": difficulties},
             )
         if child.pk not in self.in_scope:
             problems.add(row, "id_number", gettext("this child is registered outside your area"))
@@ -169,11 +180,28 @@ class ChildResource(LedgerResource):
             write=lambda: self.save_child(child, new_difficulties, new_colour),
         )
 
+    def create_many(self, plans):
+        """New children with their history, then their difficulties.
+
+        As with save_child, the difficulties are added after the child's "+" history record,
+        which therefore lists none (bulk_create skips the m2m_changed signal).
+        """
+        children = super().create_many(plans)
+        through = Child.difficulties.through
+        through.objects.bulk_create(
+            [
+                through(child_id=child.pk, difficultytype_id=difficulty.pk)
+                for child, plan in zip(children, plans, strict=True)
+                for difficulty in plan.extra["difficulties"]
+            ],
+            batch_size=self.batch_size,
+        )
+
     def save_child(self, child, difficulties, colour):
-        """The one place children are written by an import."""
+        """The one place children are written by an import, one at a time."""
         is_new = child.pk is None
         self.check_instance(child)
-        child.save()
+        self.record_by_importer(child).save()
         if is_new and difficulties:
             through = Child.difficulties.through
             through.objects.bulk_create([through(child=child, difficultytype=d) for d in difficulties])

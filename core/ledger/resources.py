@@ -8,10 +8,12 @@ says which columns it reads, how one row becomes a plan, and how a plan is writt
 
 Flow: grid → header → rows → ``plan_row`` each (no writes, cached look-ups) → ``plan_file``
 (checks across rows) → if any error: report them all, write nothing → else run every plan's
-``write`` inside one transaction.
+``write`` inside one transaction. New rows whose plans say ``bulk`` are inserted a batch at a
+time by the resource's ``create_many`` (one insert per table per batch, not one per row).
 """
 
 import datetime
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,9 +27,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.results import Error, Result, RowResult
+from simple_history.utils import bulk_create_with_history
 from tablib import Dataset
 
-from core.idnumber import normalise_phone, parse_id_number, validate_phone
+from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
 from core.masking import sees_full_identity
 from core.signals import ledger_exported, ledger_imported
 from regions.models import Level, Region
@@ -37,6 +40,8 @@ from .headers import Column, HeaderError, find_header, is_footer
 from .values import CellError, text
 
 ROW_NUMBER = "__row__"
+#: The change reason on history records (and card changes) written by importing a ledger.
+IMPORT_REASON = "台账导入"
 
 
 class _Rollback(Exception):
@@ -64,6 +69,9 @@ class Plan:
     extra: dict = field(default_factory=dict)
     #: the row's model instance, when a preview can validate it without writing
     instance: Any = None
+    #: a new ``instance`` that ``create_many`` inserts together with the other new rows;
+    #: ``write`` still writes it alone (used to name the row the database refuses)
+    bulk: bool = False
 
 
 class Problems:
@@ -203,11 +211,17 @@ class LedgerResource(resources.ModelResource):
     clean_exclude: list[str] = []
     #: ``progress(done, total)`` called as rows are written (background jobs show it)
     progress = None
+    #: at most this many new rows are handed to ``create_many`` at once
+    batch_size = 1000
+    #: new rows are written in about this many batches, so a job's progress moves in steps
+    progress_steps = 10
 
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
         self.masked = not sees_full_identity(user)
+        #: the day ID numbers' birth dates are checked against, looked up once per file
+        self.today = timezone.localdate()
 
     @classmethod
     def get_display_name(cls):
@@ -236,12 +250,17 @@ class LedgerResource(resources.ModelResource):
             problems.add(row, key, " ".join(exc.messages))
         return None
 
-    def id_number(self, row: SourceRow, key: str, problems: Problems):
+    def id_info(self, row: SourceRow, key: str, problems: Problems) -> IdInfo | None:
+        """The parsed ID number (number, birth date, gender), or None after recording the error."""
         try:
-            return parse_id_number(row.raw(key)).number
+            return parse_id_number(row.raw(key), today=self.today)
         except ValidationError as exc:
             problems.add(row, key, " ".join(exc.messages))
             return None
+
+    def id_number(self, row: SourceRow, key: str, problems: Problems):
+        info = self.id_info(row, key, problems)
+        return info.number if info else None
 
     def known_child(self, row: SourceRow, problems: Problems):
         """The child a row names by ID number among ``self.children`` (the user's area).
@@ -315,6 +334,25 @@ class LedgerResource(resources.ModelResource):
 
     def plan_file(self, plans: list[Plan], problems: Problems) -> None:
         """Checks that need all rows at once (e.g. a pairing's rows agree with its mode)."""
+
+    def create_many(self, plans: list[Plan]) -> list:
+        """Insert the checked new instances of ``plans`` (all ``bulk``), with their history.
+
+        bulk_create skips save() and its signals; the history rows are written here instead,
+        with the importing user and reason as ``record_by_importer`` gives a single save.
+        """
+        return bulk_create_with_history(
+            [plan.instance for plan in plans],
+            self._meta.model,
+            batch_size=self.batch_size,
+            default_user=self.user,
+            default_change_reason=IMPORT_REASON,
+        )
+
+    def record_by_importer(self, instance):
+        """Make the history record of the next save() name the importing user and reason."""
+        instance._history_user, instance._change_reason = self.user, IMPORT_REASON
+        return instance
 
     # --- the engine -------------------------------------------------------------------------
 
@@ -401,30 +439,75 @@ class LedgerResource(resources.ModelResource):
     def _write(self, plans: list[Plan], problems: Problems, *, dry_run: bool) -> None:
         if dry_run and not self.dry_run_writes:
             for plan in plans:
-                if plan.instance is not None:
-                    try:
-                        self.check_instance(plan.instance)
-                    except ValidationError as exc:
-                        problems.add(plan.row, None, " ".join(exc.messages))
+                self._check(plan, problems)
             return
         try:
             with transaction.atomic():
-                for done, plan in enumerate(plans, start=1):
-                    if self.progress is not None:
-                        self.progress(done, len(plans))
-                    if plan.write is None:
-                        continue
-                    try:
-                        plan.write()
-                    except ValidationError as exc:
-                        problems.add(plan.row, None, " ".join(exc.messages))
-                    except DatabaseError as exc:
-                        problems.add(plan.row, None, _("the database refused the row: %(error)s") % {"error": exc})
-                        break
+                self._write_all(plans, problems)
                 if problems:
                     raise _Rollback
         except _Rollback:
             pass
+
+    def _check(self, plan: Plan, problems: Problems) -> None:
+        if plan.instance is not None:
+            try:
+                self.check_instance(plan.instance)
+            except ValidationError as exc:
+                problems.add(plan.row, None, " ".join(exc.messages))
+
+    def _write_all(self, plans: list[Plan], problems: Problems) -> None:
+        """New rows in batches first, then the others one by one; stop at a database refusal."""
+        done, total = 0, len(plans)
+        batch = [plan for plan in plans if plan.bulk]
+        for plan in batch:
+            self._check(plan, problems)
+        size = max(1, min(self.batch_size, math.ceil(len(batch) / self.progress_steps)))
+        if not problems:
+            for start in range(0, len(batch), size):
+                chunk = batch[start : start + size]
+                if not self._create_chunk(chunk, problems):
+                    return
+                done += len(chunk)
+                self._progress(done, total)
+        for plan in plans:
+            if plan.bulk:
+                continue
+            done += 1
+            self._progress(done, total)
+            if plan.write is not None and not self._write_one(plan, problems):
+                return
+
+    def _create_chunk(self, chunk: list[Plan], problems: Problems) -> bool:
+        try:
+            with transaction.atomic():
+                self.create_many(chunk)
+            return True
+        except DatabaseError:
+            pass
+        # The database refused something in this batch: write its rows one at a time to name the
+        # row (the batch was rolled back to its savepoint, so the instances are unsaved again).
+        for plan in chunk:
+            plan.instance.pk = None
+            plan.instance._state.adding = True
+            if not self._write_one(plan, problems):
+                return False
+        return True
+
+    def _write_one(self, plan: Plan, problems: Problems) -> bool:
+        """Run one plan's write; False when the database refused it (the transaction is spoilt)."""
+        try:
+            plan.write()
+        except ValidationError as exc:
+            problems.add(plan.row, None, " ".join(exc.messages))
+        except DatabaseError as exc:
+            problems.add(plan.row, None, _("the database refused the row: %(error)s") % {"error": exc})
+            return False
+        return True
+
+    def _progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
 
     def _add_row(self, result: Result, plan: Plan) -> None:
         row_result = self.get_row_result_class()()

@@ -6,6 +6,7 @@ import pytest
 
 from activities.models import Activity, Visit
 from children.models import CardChange, Child
+from children.resources import IMPORT_REASON, ChildResource
 from core.signals import ledger_imported
 from pairing.models import Pairing
 from volunteers.models import Volunteer, VolunteerTeam
@@ -167,6 +168,69 @@ def test_a_changed_row_updates_and_a_changed_colour_is_recorded_as_a_card_change
 
 
 @pytest.mark.django_db
+def test_new_children_have_a_history_record_by_the_importer(users):
+    rows = [CHILD_HEADER, child_row(1, difficulty="重病、单亲家庭"), child_row(2, name="李四", difficulty="")]
+    import_bytes("children", xlsx(rows), users["admin"])
+    child = Child.objects.get(name="张三")
+    record = child.history.get()
+    assert (record.history_type, record.history_user, record.history_change_reason) == (
+        "+",
+        users["admin"],
+        IMPORT_REASON,
+    )
+    assert (record.gender, record.birth_date) == (child.gender, child.birth_date) == ("M", datetime.date(2015, 3, 2))
+    assert sorted(child.difficulties.values_list("name", flat=True)) == ["单亲家庭", "重病"]
+    assert not Child.objects.get(name="李四").difficulties.exists()
+
+
+@pytest.mark.django_db
+def test_an_updated_child_has_a_history_record_by_the_importer(users):
+    import_bytes("children", xlsx([CHILD_HEADER, child_row(1)]), users["admin"])
+    import_bytes("children", xlsx([CHILD_HEADER, child_row(1, name="张三丰")]), users["town_a"])
+    record = Child.objects.get().history.latest()
+    assert (record.history_type, record.name, record.history_user, record.history_change_reason) == (
+        "~",
+        "张三丰",
+        users["town_a"],
+        IMPORT_REASON,
+    )
+
+
+@pytest.mark.django_db
+def test_it_names_the_row_the_database_refuses_in_a_batch_and_writes_nothing(users, regions, monkeypatch):
+    # 30 new children go in batches of 3; the fifth child (Excel row 6) is in the middle of one.
+    taken = id_number(serial=5)
+    prepare = ChildResource.prepare
+
+    def prepare_then_someone_else_registers_the_fifth_child(self, rows):
+        prepare(self, rows)  # the fifth child looks new to the import…
+        Child.objects.create(
+            name="童5", id_number=taken, category=self.categories.get("孤儿"), region=regions["village_a1"]
+        )
+
+    monkeypatch.setattr(ChildResource, "prepare", prepare_then_someone_else_registers_the_fifth_child)
+    rows = [CHILD_HEADER, *[child_row(n, name=f"童{n}", number=id_number(serial=n)) for n in range(1, 31)]]
+    result = import_bytes("children", xlsx(rows), users["admin"])
+    assert [row.number for row in result.invalid_rows] == [6]
+    assert counts(result)["new"] == 0
+    assert list(Child.objects.values_list("name", flat=True)) == ["童5"]
+
+
+@pytest.mark.django_db
+def test_it_reports_progress_in_steps_while_writing_new_children(users):
+    from core.ledger.formats import LedgerFileFormat
+
+    rows = [CHILD_HEADER, *[child_row(n, name=f"童{n}", number=id_number(serial=n)) for n in range(1, 31)]]
+    resource = ChildResource(user=users["admin"])
+    steps = []
+    resource.progress = lambda done, total: steps.append((done, total))
+    resource.import_data(LedgerFileFormat().create_dataset(xlsx(rows)))
+    assert len(steps) >= 5 and steps[-1] == (30, 30)
+    assert [done for done, _ in steps] == sorted({done for done, _ in steps})
+    assert Child.objects.count() == 30
+
+
+@pytest.mark.django_db
 def test_it_sends_ledger_imported_after_a_committed_import_only(users):
     received = []
 
@@ -312,6 +376,21 @@ def test_activities_import_by_title_date_and_township(users):
     rows[1][3] = "新地点"
     assert counts(import_bytes("activities", xlsx(rows), users["admin"]))["updated"] == 1
     assert Activity.objects.get().place == "新地点"
+
+
+@pytest.mark.django_db
+def test_imported_activities_have_history_records_by_the_importer(users):
+    blank = ["", "", "", "", ""]
+    rows = [ACTIVITY_HEADER, *[[f"活动{n}", "2024/4/29", "亲子阅读", "", "圪洞镇", *blank] for n in range(12)]]
+    assert counts(import_bytes("activities", xlsx(rows), users["admin"]))["new"] == 12
+    rows[1][3] = "新地点"
+    assert counts(import_bytes("activities", xlsx(rows), users["town_a"]))["updated"] == 1
+    records = Activity.history.filter(title="活动0").order_by("history_date")
+    assert [(r.history_type, r.place, r.history_user, r.history_change_reason) for r in records] == [
+        ("+", "", users["admin"], IMPORT_REASON),
+        ("~", "新地点", users["town_a"], IMPORT_REASON),
+    ]
+    assert Activity.history.filter(history_type="+", history_user=users["admin"]).count() == 12
 
 
 @pytest.mark.django_db
