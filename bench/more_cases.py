@@ -98,13 +98,18 @@ def imports(*, users, client_factory):
         result = ChildResource(user=admin).import_data(dataset, dry_run=False)
         return summary_line(summary_counts(result))
 
-    ours_s, line = timed(lambda: _rolled_back(ours))
+    # Ours and the floor take turns, three rounds, so neither alone pays for a cold start.
+    ours_times, floor_times = [], []
+    for _round in range(3):
+        seconds, line = timed(lambda: _rolled_back(ours))
+        ours_times.append(seconds)
+        floor_times.append(timed(lambda: _rolled_back(lambda: _floor(data, villages, categories)))[0])
+    ours_s, floor_s = statistics.median(ours_times), statistics.median(floor_times)
     plain_s, _ = timed(
         lambda: _rolled_back(
             lambda: PlainChildResource().import_data(_plain_dataset(rows, villages, categories), dry_run=False)
         )
     )
-    floor_s, _ = timed(lambda: _rolled_back(lambda: _floor(data, villages, categories)))
     yield Row(
         case=f"import {IMPORT_ROWS:,} children (full validation, history)",
         ours=f"{fmt_s(ours_s)} ({line})",
@@ -112,6 +117,15 @@ def imports(*, users, client_factory):
         ratio=f"{plain_s / ours_s:.1f}× faster than plain; {ratio(ours_s, floor_s)} the floor",
         target="≥ 10× faster than plain, ≤ 2× floor",
         ok=plain_s / ours_s >= 10 and ours_s / floor_s <= 2,
+        notes=(
+            "Ours and the floor: medians of 3 alternating rounds; plain: one run. What bounds ours: "
+            "every new child also gets its history record (simple-history's bulk_create_with_history, a "
+            "second insert as large as the first) and its difficulty rows, and every cell is checked "
+            "(ID check digit and birth date, region by name, lookups, duplicates) before anything is "
+            "written; the floor reads and inserts one table. Tried: batch inserts with history instead "
+            "of one save per row (89.6 s → about 5 s for 10,000 rows), each ID parsed once, validators "
+            "not repeated in full_clean, existing children looked up 2,000 IDs at a time."
+        ),
     )
 
 
