@@ -505,6 +505,10 @@ class Generator:
     def run(self, progress=None):
         """Generate every county not yet populated; returns (accounts, counties populated)."""
         done = 0
+        # Resuming (or growing a smaller scale): the random draws start again from the seed, so
+        # keep clear of the unique ID numbers and phones already in the database.
+        self.used_ids.update(Child.objects.values_list("id_number", flat=True))
+        self.used_phones.update(Volunteer.objects.values_list("phone", flat=True))
         for county in self.counties():
             if Child.objects.in_region(county).exists():
                 continue

@@ -1,7 +1,9 @@
 from django.core.management import call_command
+from django.db import transaction
 
 from activities.models import Activity, Visit
-from children.models import Child
+from children.models import Child, ChildCategory
+from core.demo import DemoSize, Generator
 from core.idnumber import parse_id_number
 from pairing.models import Pairing
 from regions.models import Level, Region
@@ -32,3 +34,29 @@ def test_seed_demo_twice_does_not_duplicate(db):
     call_command("seed_demo")
     call_command("seed_demo")
     assert Child.objects.count() == 150
+
+
+def test_a_resumed_seed_keeps_clear_of_phones_and_id_numbers_already_stored(db):
+    """A resumed (or larger-scale) run draws from the same seed again: it must not repeat a
+    unique phone or ID number that an earlier run stored."""
+    size = DemoSize(villages=6, townships=2, volunteers=20, teams=2, children=10, months=2, activities=2, trainings=1)
+    Generator(size).counties()  # loads the region list
+    with transaction.atomic():
+        Generator(size, seed=7).run()
+        phones = list(Volunteer.objects.values_list("phone", flat=True))
+        numbers = list(Child.objects.values_list("id_number", flat=True))
+        transaction.set_rollback(True)
+    elsewhere = Region.objects.get(code="141100000000")
+    Volunteer.objects.create(name="早先的妈妈", phone=phones[0], region=elsewhere)
+    Child.objects.create(
+        name="早先的儿童",
+        id_number=numbers[0],
+        region=elsewhere,
+        category=ChildCategory.objects.first(),
+        gender=parse_id_number(numbers[0]).gender,
+        birth_date=parse_id_number(numbers[0]).birth_date,
+    )
+    _accounts, populated = Generator(size, seed=7).run()
+    assert populated == 1
+    assert Volunteer.objects.filter(phone=phones[0]).count() == 1
+    assert Child.objects.filter(id_number=numbers[0]).count() == 1
