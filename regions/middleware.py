@@ -1,5 +1,6 @@
 import time
 
+from django.contrib.auth import SESSION_KEY
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -52,7 +53,8 @@ class SessionRenewalMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is not None and session.session_key and not session.is_empty():
+        # A cookie at all, then (loading it) a signed-in session: a stale cookie loads as empty.
+        if session is not None and session.session_key and SESSION_KEY in session:
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= self.RENEW_AFTER:
                 session[self.KEY] = now

@@ -18,6 +18,18 @@ def user_region(user):
     return profile.region if profile is not None else None
 
 
+def scope_key(user) -> str:
+    """Names the rows ``for_user`` gives ``user``: "all" (a superuser, whatever region the
+    profile names), "none", or the region's code. Accounts with the same key see the same rows,
+    so figures computed for one may be shared with the others (the dashboard's cache)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return "none"
+    if user.is_superuser:
+        return "all"
+    region = user_region(user)
+    return region.code if region is not None else "none"
+
+
 class ScopedQuerySet(models.QuerySet):
     #: Lookup path from this model to its ``regions.Region``; "" for Region itself.
     region_path = "region"

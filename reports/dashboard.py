@@ -11,7 +11,7 @@ from children.filters import PairingStatusFilter, VisitStatusFilter
 from children.models import CardColour
 from core.admin import TownshipFilter
 from regions.models import PREFIX_LENGTH, Level, Region
-from regions.scoping import user_region
+from regions.scoping import scope_key, user_region
 
 from .indicators import TownshipRow, compute, parse_month
 
@@ -36,6 +36,7 @@ def dashboard_callback(request, context):
         {
             "dashboard": figures,
             "dashboard_computed_at": computed_at,
+            "dashboard_cache_minutes": max(1, round(settings.DASHBOARD_CACHE_SECONDS / 60)),
             "dashboard_links": {
                 "unpaired": child_list_url(**{PairingStatusFilter.parameter_name: PairingStatusFilter.UNPAIRED}),
                 "overdue": child_list_url(**{VisitStatusFilter.parameter_name: VisitStatusFilter.OVERDUE}),
@@ -60,13 +61,13 @@ def figures_for(user, month):
     300 ms budget), so staff see a visit they just entered. A county, city or the province
     spans up to 100,000 children; their figures are shared by everyone with that scope through
     the cache for ``DASHBOARD_CACHE_SECONDS`` (5 minutes), and the page says when they were
-    computed. Keyed by region code, month and day: scoping is by region only, so two accounts of
-    one region see the same figures anyway.
+    computed. Keyed by ``scope_key`` (the rows ``for_user`` gives: a superuser's are all rows,
+    whatever region the profile names), month and day.
     """
+    scope = scope_key(user)
     region = user_region(user)
-    if region is not None and region.level >= Level.TOWNSHIP:
+    if scope not in ("all", "none") and region.level >= Level.TOWNSHIP:
         return compute(month=month, user=user), None
-    scope = region.code if region is not None else ("all" if user.is_superuser else "none")
     key = f"dashboard:{scope}:{month:%Y-%m}:{timezone.localdate():%Y%m%d}"
     cached = cache.get(key)
     if cached is None:
@@ -78,7 +79,7 @@ def figures_for(user, month):
 def breakdown(user, figures) -> tuple[Level, list[TownshipRow]]:
     """The township table rolled up to the level below the user's scope: a province sees its
     cities, a city its counties, a county (or a township) its townships — not 1,300 rows."""
-    home = user_region(user)
+    home = None if scope_key(user) == "all" else user_region(user)
     above_county = home is None or home.level < Level.COUNTY
     level = Level((home.level if home else Level.PROVINCE) + 1) if above_county else Level.TOWNSHIP
     if level == Level.TOWNSHIP:

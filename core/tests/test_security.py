@@ -149,3 +149,11 @@ def test_it_passes_the_deployment_checklist(capsys, settings):
     settings.ALLOWED_HOSTS = ["aixin.example.gov.cn"]
     settings.SECRET_KEY = "x" * 20 + "-a-long-random-production-like-secret-key-0123456789"
     call_command("check", "--deploy", "--fail-level", "WARNING")
+
+
+def test_a_stale_session_cookie_does_not_start_a_new_session(client, db):
+    from django.contrib.sessions.models import Session
+
+    client.cookies[settings.SESSION_COOKIE_NAME] = "stale-session-key-from-an-old-browser-tab"
+    assert client.get("/no-such-page/").status_code == 404
+    assert not Session.objects.exists()

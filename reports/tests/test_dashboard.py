@@ -134,3 +134,20 @@ def test_the_breakdown_is_the_level_below_a_wide_scope(client, users, casebook):
     county_rows = get(client, users["admin"], month="2025-01").context["township_rows"]
     assert {row.name for row, _url in county_rows} == {"圪洞镇", "大武镇", "马坊镇"}
     assert all(url and "township=" in url for _row, url in county_rows)
+
+
+def test_a_superuser_with_a_region_on_the_profile_does_not_share_that_regions_cached_figures(client, users, casebook):
+    """``for_user`` gives a superuser every row whatever region the profile names, so the
+    dashboard cache must not file those figures under the region (nor serve the region's)."""
+    elsewhere = ChildFactory(region=Region.objects.get(code="141100000000"))  # outside the county
+    boss = staff_user("boss", users["admin"].staff_profile.region, "admin")
+    boss.is_superuser = True
+    boss.save()
+    everything = get(client, boss).context["dashboard"].children_total
+    county = get(client, users["admin"]).context["dashboard"].children_total
+    assert county == Child.objects.for_user(users["admin"]).on_books(datetime.date.today()).count()
+    assert everything == Child.objects.on_books(datetime.date.today()).count() == county + 1
+    cache.clear()
+    assert get(client, users["admin"]).context["dashboard"].children_total == county
+    assert get(client, boss).context["dashboard"].children_total == everything
+    assert elsewhere.pk
