@@ -50,6 +50,19 @@ class ChildQuerySet(ScopedQuerySet):
         """Children in the programme on ``day``: active, or exited only after it."""
         return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day))
 
+    def with_last_contact(self, *, today: datetime.date):
+        """Annotate ``last_contact``, the latest visit on or before ``today``: one index probe per
+        child (``visit_child_latest``). Alone, for counting over many children (reports.indicators),
+        where ``with_visit_schedule``'s derived columns would repeat the subquery."""
+        from activities.models import Visit
+
+        last = (
+            Visit.objects.filter(child=models.OuterRef("pk"), visited_on__lte=today)
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        )
+        return self.annotate(last_contact=models.Subquery(last, output_field=models.DateField()))
+
     def with_visit_schedule(self, *, today: datetime.date | None = None):
         """Annotate last contact, next due date and days overdue, computed in the database.
 
@@ -58,8 +71,6 @@ class ChildQuerySet(ScopedQuerySet):
         the child's card colour. Only visits on or before ``today`` count, so a past month end
         gives the schedule as it stood then, even with visits entered late.
         """
-        from activities.models import Visit
-
         today = today or timezone.localdate()
         intervals = VisitPolicy.intervals()
         interval = models.Case(
@@ -67,16 +78,9 @@ class ChildQuerySet(ScopedQuerySet):
             default=models.Value(max(intervals.values())),
             output_field=models.IntegerField(),
         )
-        last = (
-            Visit.objects.filter(child=models.OuterRef("pk"), visited_on__lte=today)
-            .order_by("-visited_on")
-            .values("visited_on")[:1]
-        )
         return (
-            self.annotate(
-                last_contact=models.Subquery(last, output_field=models.DateField()),
-                visit_interval=interval,
-            )
+            self.with_last_contact(today=today)
+            .annotate(visit_interval=interval)
             .annotate(
                 next_due=Coalesce(
                     AddDays(models.F("last_contact"), models.F("visit_interval")),
@@ -87,19 +91,6 @@ class ChildQuerySet(ScopedQuerySet):
                 days_overdue=DaysBetween(models.Value(today, output_field=models.DateField()), models.F("next_due")),
             )
         )
-
-    def with_last_contact(self, *, today: datetime.date):
-        """Annotate only ``last_contact``, the latest visit on or before ``today``: one index probe
-        per child (``visit_child_latest``), where ``with_visit_schedule``'s derived columns would
-        repeat the subquery. For counting over many children (reports.indicators)."""
-        from activities.models import Visit
-
-        last = (
-            Visit.objects.filter(child=models.OuterRef("pk"), visited_on__lte=today)
-            .order_by("-visited_on")
-            .values("visited_on")[:1]
-        )
-        return self.annotate(last_contact=models.Subquery(last, output_field=models.DateField()))
 
     def overdue(self, *, today: datetime.date | None = None):
         """Active children past their next-due date; never visited counts as overdue."""

@@ -12,6 +12,10 @@ class PairingQuerySet(ScopedQuerySet):
     def open(self):
         return self.filter(ended_on__isnull=True)
 
+    def open_on(self, day):
+        """Pairings open on ``day``: started by then, not ended by then."""
+        return self.filter(models.Q(ended_on__isnull=True) | models.Q(ended_on__gt=day), started_on__lte=day)
+
 
 class Pairing(TimeStamped):
     class EndReason(models.TextChoices):
@@ -75,6 +79,10 @@ class PairingMemberQuerySet(ScopedQuerySet):
 
     def current(self):
         return self.filter(left_on__isnull=True, pairing__ended_on__isnull=True)
+
+    def serving_on(self, day):
+        """Members who had joined by ``day`` and not left by then (whatever their pairing)."""
+        return self.filter(models.Q(left_on__isnull=True) | models.Q(left_on__gt=day), joined_on__lte=day)
 
 
 class PairingMember(TimeStamped):

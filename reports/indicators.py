@@ -219,12 +219,11 @@ def _mothers(out: Indicators, scope: Scope, as_of: datetime.date) -> None:
 
 def _children(scope: Scope, as_of: datetime.date):
     """Children on the books at ``as_of``, with their last contact and whether paired then."""
-    open_then = Q(started_on__lte=as_of) & (Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
     return (
         scope(Child.objects)
         .on_books(as_of)
         .with_last_contact(today=as_of)
-        .annotate(is_paired=Exists(Pairing.objects.filter(open_then, child=OuterRef("pk"))))
+        .annotate(is_paired=Exists(Pairing.objects.open_on(as_of).filter(child=OuterRef("pk"))))
     )
 
 
@@ -253,14 +252,8 @@ def _child_figures(out: Indicators, scope: Scope, children, as_of: datetime.date
     out.overdue = sum(t["overdue"] for t in per_town.values())
     # One-to-one or many-to-one: the current mothers of each open pairing of a child on the books.
     members = (
-        scope(PairingMember.objects)
-        .filter(
-            Q(left_on__isnull=True) | Q(left_on__gt=as_of),
-            Q(pairing__ended_on__isnull=True) | Q(pairing__ended_on__gt=as_of),
-            Q(pairing__child__status=Child.Status.ACTIVE) | Q(pairing__child__exited_on__gt=as_of),
-            pairing__started_on__lte=as_of,
-            joined_on__lte=as_of,
-        )
+        PairingMember.objects.serving_on(as_of)
+        .filter(pairing__in=Pairing.objects.open_on(as_of).filter(child__in=scope(Child.objects).on_books(as_of)))
         .order_by()
         .values("pairing")
         .annotate(n=Count("pk"))

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 import xlsxwriter
-from django.db import connection, models, transaction
-from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db import models, transaction
+from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth
 from django.utils import timezone
 
@@ -132,15 +132,12 @@ class ListOf(Subquery):
 
 @contextmanager
 def reading():
-    """The queries of one export: in one transaction and, on PostgreSQL, without JIT.
+    """The queries of one export, in one transaction (a consistent snapshot across the sheets).
 
-    The ledger's queries are large enough for PostgreSQL to JIT-compile them, which costs more
-    (over a second a query) than running them; they are run once, so nothing is gained.
+    PostgreSQL's JIT, which cost more than running these large queries once, is off for every
+    connection of the application (config/settings.py).
     """
     with transaction.atomic():
-        if connection.vendor == "postgresql" and connection.pg_version >= 110000:  # JIT came in 11
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
         yield
 
 
@@ -241,14 +238,10 @@ class LedgerRows:
 
     def pairings(self):
         as_of = self.as_of
-        open_then = (
-            Pairing.objects.filter(child=OuterRef("pk"), started_on__lte=as_of)
-            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
-            .order_by("-started_on", "-pk")
-        )
+        open_then = Pairing.objects.open_on(as_of).filter(child=OuterRef("pk")).order_by("-started_on", "-pk")
         members = (
-            PairingMember.objects.filter(pairing=OuterRef("pairing_then"), joined_on__lte=as_of)
-            .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
+            PairingMember.objects.serving_on(as_of)
+            .filter(pairing=OuterRef("pairing_then"))
             .order_by("-role", "joined_on", "pk")
         )
         visits = Visit.objects.filter(child=OuterRef("pk"), visited_on__range=(self.month, self.end))
