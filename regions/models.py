@@ -33,12 +33,16 @@ def level_of(code: str) -> Level:
     return Level.PROVINCE
 
 
+def ancestor_code(code: str, level: Level) -> str:
+    """The code of the region at ``level`` that contains ``code`` (itself at its own level)."""
+    return code[: PREFIX_LENGTH[level]].ljust(12, "0")
+
+
 def parent_code_of(code: str) -> str | None:
     level = level_of(code)
     if level == Level.PROVINCE:
         return None
-    keep = PREFIX_LENGTH[Level(level - 1)]
-    return code[:keep].ljust(12, "0")
+    return ancestor_code(code, Level(level - 1))
 
 
 class RegionQuerySet(ScopedQuerySet):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from children.filters import PairingStatusFilter, VisitStatusFilter
 from children.models import CardColour
 from core.admin import TownshipFilter
-from regions.models import PREFIX_LENGTH, Level, Region
+from regions.models import Level, Region, ancestor_code
 from regions.scoping import scope_key, user_region
 
 from .indicators import TownshipRow, compute, parse_month
@@ -84,11 +84,10 @@ def breakdown(user, figures) -> tuple[Level, list[TownshipRow]]:
     level = Level((home.level if home else Level.PROVINCE) + 1) if above_county else Level.TOWNSHIP
     if level == Level.TOWNSHIP:
         return level, figures.townships
-    keep = PREFIX_LENGTH[level]
     names = dict(Region.objects.for_user(user).filter(level=level).values_list("code", "name"))
     rows: dict[str, TownshipRow] = {}
     for town in figures.townships:
-        code = town.code[:keep].ljust(12, "0")
+        code = ancestor_code(town.code, level)
         row = rows.setdefault(code, TownshipRow(code=code, name=names.get(code, code)))
         row.children += town.children
         row.paired += town.paired
