@@ -216,10 +216,15 @@ class Child(TimeStamped):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        # Gender and birth date are facts of the ID number; derive them so they never disagree.
-        info = parse_id_number(self.id_number)
+    def set_identity(self, info=None):
+        """Gender and birth date are facts of the ID number; derive them so they never disagree.
+        ``info``: the number already parsed (``parse_id_number``), else it is parsed here."""
+        info = info or parse_id_number(self.id_number)
         self.id_number, self.birth_date, self.gender = info.number, info.birth_date, info.gender
+        return self
+
+    def save(self, *args, **kwargs):
+        self.set_identity()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -143,14 +143,8 @@ class ChildResource(LedgerResource):
         }
         child = self.existing.get(number)
         if child is None:
-            # Gender and birth date as Child.save() derives them: create_many skips save().
-            child = Child(
-                id_number=number,
-                gender=info.gender,
-                birth_date=info.birth_date,
-                card_colour=colour or "green",
-                **values,
-            )
+            # set_identity as Child.save() does: create_many skips save().
+            child = Child(card_colour=colour or "green", **values).set_identity(info)
             return Plan(
                 row=row,
                 import_type=RowResult.IMPORT_TYPE_NEW,
