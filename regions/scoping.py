@@ -18,16 +18,26 @@ def user_region(user):
     return profile.region if profile is not None else None
 
 
-def scope_key(user) -> str:
-    """Names the rows ``for_user`` gives ``user``: "all" (a superuser, whatever region the
-    profile names), "none", or the region's code. Accounts with the same key see the same rows,
-    so figures computed for one may be shared with the others (the dashboard's cache)."""
+#: ``user_scope`` of an account that sees every row (a superuser).
+ALL = "all"
+
+
+def user_scope(user):
+    """What ``for_user`` gives ``user``: ``ALL`` (a superuser, whatever region the profile
+    names), None (nothing: not signed in, inactive, or no region), or the region it covers."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return "none"
+        return None
     if user.is_superuser:
-        return "all"
-    region = user_region(user)
-    return region.code if region is not None else "none"
+        return ALL
+    return user_region(user)
+
+
+def scope_key(user) -> str:
+    """Names ``user_scope``: "all", "none" or the region's code. Accounts with the same key see
+    the same rows, so figures computed for one may be shared with the others (the dashboard's
+    cache)."""
+    scope = user_scope(user)
+    return "none" if scope is None else (ALL if scope is ALL else scope.code)
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -43,11 +53,9 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(**{f"{field}__gte": low, f"{field}__lte": high})
 
     def for_user(self, user):
-        if user is None or not user.is_authenticated or not user.is_active:
+        scope = user_scope(user)
+        if scope is None:
             return self.none()
-        if user.is_superuser:
+        if scope is ALL:
             return self.all()
-        region = user_region(user)
-        if region is None:
-            return self.none()
-        return self.in_region(region)
+        return self.in_region(scope)

@@ -11,7 +11,7 @@ from children.filters import PairingStatusFilter, VisitStatusFilter
 from children.models import CardColour
 from core.admin import TownshipFilter
 from regions.models import Level, Region, ancestor_code
-from regions.scoping import scope_key, user_region
+from regions.scoping import scope_key, user_scope
 
 from .indicators import TownshipRow, compute, parse_month
 
@@ -64,11 +64,10 @@ def figures_for(user, month):
     computed. Keyed by ``scope_key`` (the rows ``for_user`` gives: a superuser's are all rows,
     whatever region the profile names), month and day.
     """
-    scope = scope_key(user)
-    region = user_region(user)
-    if scope not in ("all", "none") and region.level >= Level.TOWNSHIP:
+    scope = user_scope(user)
+    if isinstance(scope, Region) and scope.level >= Level.TOWNSHIP:
         return compute(month=month, user=user), None
-    key = f"dashboard:{scope}:{month:%Y-%m}:{timezone.localdate():%Y%m%d}"
+    key = f"dashboard:{scope_key(user)}:{month:%Y-%m}:{timezone.localdate():%Y%m%d}"
     cached = cache.get(key)
     if cached is None:
         cached = (compute(month=month, user=user), timezone.now())
@@ -79,7 +78,8 @@ def figures_for(user, month):
 def breakdown(user, figures) -> tuple[Level, list[TownshipRow]]:
     """The township table rolled up to the level below the user's scope: a province sees its
     cities, a city its counties, a county (or a township) its townships — not 1,300 rows."""
-    home = None if scope_key(user) == "all" else user_region(user)
+    scope = user_scope(user)
+    home = scope if isinstance(scope, Region) else None
     above_county = home is None or home.level < Level.COUNTY
     level = Level((home.level if home else Level.PROVINCE) + 1) if above_county else Level.TOWNSHIP
     if level == Level.TOWNSHIP:
