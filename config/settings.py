@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pairing",
     "activities",
     "reports",
+    "closing",
     "audit",
 ]
 

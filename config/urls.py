@@ -9,6 +9,7 @@ from reports.views import ledger_download
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/reports/ledger/", admin.site.admin_view(ledger_download), name="reports_ledger"),
+    path("", include("closing.urls")),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),

@@ -30,7 +30,10 @@ def dashboard_callback(request, context):
     except ValueError as error:
         messages.warning(request, str(error))
         month = parse_month(None)
-    figures, computed_at = figures_for(request.user, month)
+    from closing.services import closed_figures, dashboard_rows
+
+    closed = closed_figures(request.user, month)
+    figures, computed_at = (closed[0], None) if closed else figures_for(request.user, month)
     level, rows = breakdown(request.user, figures)
     context.update(
         {
@@ -49,6 +52,8 @@ def dashboard_callback(request, context):
             ],
             "dashboard_charts": _charts(figures, rows),
             "dashboard_month_value": f"{month:%Y-%m}",
+            "dashboard_closed": closed is not None,
+            "month_states": dashboard_rows(request.user, month),
         }
     )
     return context

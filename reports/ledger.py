@@ -172,6 +172,7 @@ def write_ledger(
         total += _pairing_sheet(book, rows.pairings(), id_no, phone)
         total += _activities_sheet(book, rows.activities())
         total += _trainings_sheet(book, rows.trainings())
+        total += _corrections_sheet(book, scope, figures.month)
         book.close()
     ledger_exported.send(
         sender=LedgerBook,
@@ -484,4 +485,35 @@ def _trainings_sheet(book, rows) -> int:
     sheet = book.sheet("培训台账", TRAINING_COLUMNS)
     for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
         sheet.write([n, *row])
+    return sheet.rows
+
+
+CORRECTION_COLUMNS = [
+    ("序号", 6),
+    ("更正月份", 10),
+    ("乡镇（街道）", 14),
+    ("记录", 30),
+    ("更正内容", 30),
+    ("更正原因", 24),
+    ("更正人", 12),
+    ("更正时间", 18),
+]
+
+
+def _corrections_sheet(book, scope: Scope, month: datetime.date) -> int:
+    """更正: changes made since to rows of closed months, listed on the next open month's ledger."""
+    from closing.models import Correction
+
+    rows = (
+        scope(Correction.objects)
+        .filter(shown_in=month)
+        .order_by("month", "at", "pk")
+        .values_list("month", "region__name", "record", "change", "reason", "by__username", "at")
+    )
+    if not rows.exists():
+        return 0
+    sheet = book.sheet("更正", CORRECTION_COLUMNS)
+    for n, (corrected, town, record, change, reason, by, at) in enumerate(rows, start=1):
+        at_text = timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
+        sheet.write([n, f"{corrected:%Y-%m}", town, record, change, reason, by or "", at_text])
     return sheet.rows

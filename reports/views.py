@@ -8,6 +8,8 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from closing.services import stored_ledger_for
+
 from .indicators import parse_month
 from .ledger import ledger_title, write_ledger
 
@@ -21,6 +23,9 @@ def ledger_download(request):
     except ValueError as error:
         messages.error(request, str(error))
         return redirect(reverse("admin:index"))
+    stored = stored_ledger_for(request.user, month)
+    if stored is not None:
+        return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)
     # A temporary file, not memory: the workbook streams to disk and is sent from there.
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     figures = write_ledger(target, month=month, user=request.user, mask_for=request.user)

@@ -1,9 +1,11 @@
+import shutil
 import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from closing.services import stored_ledger_for
 from core.commands import ChineseCommand
 from regions.models import Region
 from reports.indicators import parse_month
@@ -40,6 +42,15 @@ class Command(ChineseCommand):
                 raise CommandError(_("Give either --region or --user, not both."))
         if not output.lower().endswith(".xlsx"):
             raise CommandError(_("The output file must end in .xlsx"))
+        stored = stored_ledger_for(account, first, region=place)
+        if stored is not None:
+            with stored.file.open("rb") as source, open(output, "wb") as target:
+                shutil.copyfileobj(source, target)
+            self.stdout.write(
+                _("%(month)s is closed: wrote the stored ledger %(name)s to %(file)s.")
+                % {"month": f"{first:%Y-%m}", "name": stored.name, "file": output}
+            )
+            return
         started = time.perf_counter()
         try:
             figures = write_ledger(output, month=first, user=account, region=place, mask_for=account)

@@ -1,0 +1,253 @@
+"""Month close: a township submits, the county closes; a closed month's ledger and figures never change."""
+
+import datetime
+import hashlib
+import io
+
+import openpyxl
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from activities.tests.factories import VisitFactory
+from children.tests.factories import ChildFactory
+from closing import figures as stored_figures
+from closing import services
+from closing.models import ClosedLedger, Correction, MonthClose, MonthState
+from reports.indicators import compute
+from reports.ledger import write_ledger
+
+D = datetime.date
+JAN = D(2025, 1, 1)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def download(client, user, month="2025-01") -> bytes:
+    client.force_login(user)
+    response = client.get(reverse("reports_ledger"), {"month": month})
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_it_stores_the_ledger_and_every_later_download_is_that_file_byte_for_byte(world, users, client):
+    county = world["regions"]["county"]
+    close = services.month_close(region=county, month=JAN, by=users["admin"])
+    assert close.state == MonthState.CLOSED and close.closed_by == users["admin"]
+    stored = close.ledgers.get(variant=ClosedLedger.Variant.FULL)
+    stored_bytes = stored.file.open("rb").read()
+    assert stored.sha256 == sha(stored_bytes)
+
+    # Things change afterwards, also rows dated in January.
+    ChildFactory(region=world["regions"]["village_a1"], name="新来的")
+    VisitFactory(child=world["a"]["child"], visited_on=D(2025, 1, 20))
+
+    first, second = download(client, users["admin"]), download(client, users["admin"])
+    assert sha(first) == sha(second) == stored.sha256
+    # A fresh computation would differ: the stored file is not rebuilt.
+    fresh = io.BytesIO()
+    write_ledger(fresh, month=JAN, region=county)
+    assert sha(fresh.getvalue()) != stored.sha256
+
+
+def test_a_masked_role_gets_the_stored_masked_file(world, users, client):
+    county = world["regions"]["county"]
+    services.month_close(region=county, month=JAN, by=users["admin"])
+    masked = ClosedLedger.objects.get(variant=ClosedLedger.Variant.MASKED)
+    data = download(client, users["viewer"])
+    assert sha(data) == masked.sha256
+    numbers = [
+        str(v)
+        for row in openpyxl.load_workbook(io.BytesIO(data))["基础台账"].iter_rows(min_row=3, values_only=True)
+        for v in row
+        if v
+    ]
+    assert world["a"]["child"].id_number not in numbers
+
+
+def test_export_ledger_writes_the_stored_file_for_a_closed_month(world, users, tmp_path):
+    county = world["regions"]["county"]
+    services.month_close(region=county, month=JAN, by=users["admin"])
+    ChildFactory(region=world["regions"]["village_a1"])
+    out = tmp_path / "jan.xlsx"
+    call_command("export_ledger", month="2025-01", region=county.code, output=str(out), stdout=io.StringIO())
+    assert sha(out.read_bytes()) == ClosedLedger.objects.get(variant=ClosedLedger.Variant.FULL).sha256
+    # An open month is computed afresh.
+    call_command("export_ledger", month="2025-02", region=county.code, output=str(out), stdout=io.StringIO())
+    assert sha(out.read_bytes()) not in set(ClosedLedger.objects.values_list("sha256", flat=True))
+
+
+def test_the_dashboard_shows_the_figures_stored_at_close(world, users, client):
+    county = world["regions"]["county"]
+    close = services.month_close(region=county, month=JAN, by=users["admin"])
+    assert stored_figures.from_json(close.figures) == compute(month=JAN, region=county)
+    close.figures = {**close.figures, "children_total": 999}
+    close.save()
+    client.force_login(users["admin"])
+    response = client.get(reverse("admin:index"), {"month": "2025-01"})
+    assert response.context["dashboard"].children_total == 999
+    assert response.context["dashboard_closed"] is True
+    # February is open: computed as usual.
+    response = client.get(reverse("admin:index"), {"month": "2025-02"})
+    assert response.context["dashboard"].children_total != 999
+
+
+def test_figures_survive_the_round_trip_through_json(world, users):
+    figures = compute(month=JAN, user=users["admin"])
+    assert stored_figures.from_json(stored_figures.to_json(figures)) == figures
+
+
+def test_a_township_submits_and_the_county_closes_through_the_dashboard(world, users, client):
+    town = world["regions"]["town_a"]
+    client.force_login(users["town_a"])
+    page = client.get(reverse("admin:index"), {"month": "2025-01"})
+    assert [(t.code, c, s, k) for t, c, s, k in page.context["month_states"]] == [(town.code, None, True, False)]
+    client.post(reverse("closing:month_action", args=["submit"]), {"region": town.code, "month": "2025-01"})
+    assert MonthClose.objects.get(region=town, month=JAN).state == MonthState.SUBMITTED
+    # The township cannot close it itself.
+    client.post(reverse("closing:month_action", args=["close"]), {"region": town.code, "month": "2025-01"})
+    assert MonthClose.objects.get(region=town, month=JAN).state == MonthState.SUBMITTED
+
+    client.force_login(users["admin"])
+    page = client.get(reverse("admin:index"), {"month": "2025-01"})
+    states = {t.code: (c.state if c else None) for t, c, _s, _k in page.context["month_states"]}
+    assert states == {town.code: "submitted", world["regions"]["town_b"].code: None}
+    assert "已上报" in page.content.decode() and "未上报" in page.content.decode()
+    client.post(reverse("closing:month_action", args=["close"]), {"region": town.code, "month": "2025-01"})
+    close = MonthClose.objects.get(region=town, month=JAN)
+    assert close.state == MonthState.CLOSED and close.closed_by == users["admin"]
+    assert "已锁定" in client.get(reverse("admin:index"), {"month": "2025-01"}).content.decode()
+
+
+def test_a_township_cannot_submit_another_township_and_a_viewer_nothing(world, users, client):
+    town_b = world["regions"]["town_b"]
+    with pytest.raises(PermissionDenied):
+        services.month_submit(region=town_b, month=JAN, by=users["town_a"])
+    client.force_login(users["town_a"])
+    assert (
+        client.post(
+            reverse("closing:month_action", args=["submit"]), {"region": town_b.code, "month": "2025-01"}
+        ).status_code
+        == 404
+    )
+    with pytest.raises(PermissionDenied):
+        services.month_close(region=town_b, month=JAN, by=users["viewer"])
+    with pytest.raises(PermissionDenied):
+        services.month_close(region=town_b, month=JAN, by=users["town_b"])
+    assert not MonthClose.objects.exists()
+
+
+def test_a_month_closes_only_after_its_last_day(world, users):
+    today = datetime.date.today()
+    with pytest.raises(ValidationError):
+        services.month_close(region=world["regions"]["town_a"], month=today.replace(day=1), by=users["admin"])
+
+
+def test_returning_needs_a_reason_and_the_township_can_submit_again(world, users):
+    town = world["regions"]["town_a"]
+    services.month_submit(region=town, month=JAN, by=users["town_a"])
+    with pytest.raises(ValidationError):
+        services.month_return(region=town, month=JAN, by=users["admin"], reason=" ")
+    close = services.month_return(region=town, month=JAN, by=users["admin"], reason="走访记录不全")
+    assert close.state == MonthState.RETURNED and close.note == "走访记录不全"
+    assert services.month_submit(region=town, month=JAN, by=users["town_a"]).state == MonthState.SUBMITTED
+
+
+def test_reopening_needs_a_county_admin_and_a_reason_and_keeps_the_old_files_and_history(world, users, client):
+    town = world["regions"]["town_a"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    first = ClosedLedger.objects.get(variant=ClosedLedger.Variant.FULL)
+    with pytest.raises(PermissionDenied):
+        services.month_reopen(region=town, month=JAN, by=users["town_a"], reason="x")
+    with pytest.raises(ValidationError):
+        services.month_reopen(region=town, month=JAN, by=users["admin"], reason="")
+    services.month_reopen(region=town, month=JAN, by=users["admin"], reason="漏报两次走访")
+    first.refresh_from_db()
+    assert first.superseded_at is not None and first.file.open("rb").read()
+    assert services.stored_ledger(region=town, month=JAN) is None
+    history = MonthClose.objects.get(region=town).history.order_by("history_date")
+    assert [(h.state, h.history_user, h.history_change_reason) for h in history][-1] == (
+        "reopened",
+        None,
+        "漏报两次走访",
+    ) or history.last().history_change_reason == "漏报两次走访"
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    assert ClosedLedger.objects.filter(superseded_at__isnull=True).count() == 2
+    assert ClosedLedger.objects.count() == 4
+
+
+def test_a_change_dated_in_a_closed_month_is_a_correction_listed_on_the_next_ledger(world, users):
+    town = world["regions"]["town_a"]
+    village = world["regions"]["village_a1"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    stored = services.stored_ledger(region=town, month=JAN).sha256
+    with pytest.raises(ValidationError, match="更正"):
+        services.correction_record(
+            region=village, day=D(2025, 1, 9), record="走访", change="新增", reason="", by=users["town_a"]
+        )
+    # Outside the closed month, or in another township: nothing to correct.
+    assert (
+        services.correction_record(region=village, day=D(2025, 2, 3), record="x", change="y", reason="", by=None)
+        is None
+    )
+    assert (
+        services.correction_record(
+            region=world["regions"]["village_b1"], day=D(2025, 1, 9), record="x", change="y", reason="", by=None
+        )
+        is None
+    )
+    correction = services.correction_record(
+        region=village,
+        day=D(2025, 1, 9),
+        record="甲童 2025-01-09 入户走访",
+        change="补录走访",
+        reason="纸质记录迟交",
+        by=users["town_a"],
+    )
+    assert correction.month == JAN and correction.shown_in == D(2025, 2, 1) and correction.by == users["town_a"]
+    assert services.stored_ledger(region=town, month=JAN).sha256 == stored
+    feb = io.BytesIO()
+    write_ledger(feb, month=D(2025, 2, 1), region=town)
+    sheet = openpyxl.load_workbook(io.BytesIO(feb.getvalue()))["更正"]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert rows[0][1:6] == ("2025-01", town.name, "甲童 2025-01-09 入户走访", "补录走访", "纸质记录迟交")
+    # January's own fresh ledger has no 更正 sheet; the sheet appears only where corrections are listed.
+    jan = io.BytesIO()
+    write_ledger(jan, month=JAN, region=town)
+    assert "更正" not in openpyxl.load_workbook(io.BytesIO(jan.getvalue())).sheetnames
+
+
+def test_a_correction_goes_to_the_first_month_still_open(world, users):
+    town = world["regions"]["town_a"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    services.month_close(region=world["regions"]["county"], month=D(2025, 2, 1), by=users["admin"])
+    correction = services.correction_record(
+        region=world["regions"]["village_a2"], day=D(2025, 1, 30), record="r", change="c", reason="迟交", by=None
+    )
+    assert correction.shown_in == D(2025, 3, 1)
+    assert Correction.objects.for_user(users["town_b"]).count() == 0
+    assert Correction.objects.for_user(users["town_a"]).count() == 1
+
+
+def test_the_commands_close_and_reopen_a_month(world, users):
+    town = world["regions"]["town_a"]
+    out = io.StringIO()
+    call_command("close_month", month="2025-01", region=town.code, user="county_admin", stdout=out)
+    assert "2025-01" in out.getvalue()
+    assert MonthClose.objects.get(region=town).state == MonthState.CLOSED
+    with pytest.raises(CommandError):
+        call_command("close_month", month="2025-01", region=town.code, user="county_admin", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("reopen_month", month="2025-01", region=town.code, user="town_a", reason="x", stdout=io.StringIO())
+    call_command(
+        "reopen_month", month="2025-01", region=town.code, user="county_admin", reason="重新核对", stdout=io.StringIO()
+    )
+    assert MonthClose.objects.get(region=town).state == MonthState.REOPENED
