@@ -96,6 +96,7 @@ def month_submit(*, region: Region, month: datetime.date, by) -> MonthClose:
         return close
     close.state, close.submitted_by, close.submitted_at = MonthState.SUBMITTED, by, timezone.now()
     close._change_reason = str(_("submitted"))
+    close._history_user = by
     close.save()
     return close
 
@@ -136,6 +137,7 @@ def month_close(*, region: Region, month: datetime.date, by) -> MonthClose:
     close.figures = _store_ledgers(close, by)
     close.state, close.closed_by, close.closed_at = MonthState.CLOSED, by, timezone.now()
     close._change_reason = str(_("closed"))
+    close._history_user = by
     close.save()
     return close
 
@@ -158,6 +160,7 @@ def month_return(*, region: Region, month: datetime.date, by, reason: str) -> Mo
         _refuse(_("Only a submitted month can be returned."))
     close.state, close.note = MonthState.RETURNED, reason
     close._change_reason = reason
+    close._history_user = by
     close.save()
     return close
 
@@ -174,6 +177,7 @@ def month_reopen(*, region: Region, month: datetime.date, by, reason: str) -> Mo
     close.ledgers.filter(superseded_at__isnull=True).update(superseded_at=timezone.now())
     close.state, close.note, close.figures = MonthState.REOPENED, reason, None
     close._change_reason = reason
+    close._history_user = by
     close.save()
     return close
 
