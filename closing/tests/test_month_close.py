@@ -247,3 +247,17 @@ def test_the_commands_close_and_reopen_a_month(world, users):
         "reopen_month", month="2025-01", region=town.code, user="county_admin", reason="重新核对", stdout=io.StringIO()
     )
     assert MonthClose.objects.get(region=town).state == MonthState.REOPENED
+
+
+def test_the_monthly_ledger_job_of_a_closed_month_is_the_stored_file(world, users):
+    from reports.jobs import job_start
+    from reports.models import JobStatus
+
+    town = world["regions"]["town_a"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    ChildFactory(region=world["regions"]["village_a1"])
+    job = job_start(user=users["admin"], kind="monthly_ledger", params={"month": "2025-01", "region": town.code})
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.message
+    with job.result.open("rb") as handle:
+        assert sha(handle.read()) == ClosedLedger.objects.get(variant=ClosedLedger.Variant.FULL).sha256
