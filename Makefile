@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # (the test client speaks plain HTTP) are set for them.
 TEST_ENV := DJANGO_DEBUG=off DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=off
 
-.PHONY: run test install migrate demo lint messages check-deploy bench clean
+.PHONY: run test security install migrate demo lint messages check-deploy bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "需要 Python 3.11（未找到 $(PYTHON)）"; exit 1; }
@@ -42,6 +42,10 @@ run: demo
 # on one worker (--dist loadgroup); without /usr/bin/chromium they skip and say how to install it.
 test: install
 	$(TEST_ENV) $(PY) -m pytest -n $${PYTEST_WORKERS:-2} --dist loadgroup $(PYTEST_ARGS)
+
+# Hostile input, search oracles, concurrency and recovery (pytest -m security; docs/security.md).
+security: install
+	$(TEST_ENV) $(PY) -m pytest -m security -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

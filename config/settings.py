@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session: a NUL or overlong parameter is refused before any query runs.
+    "core.middleware.HostileParameterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "regions.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -266,6 +268,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# Longest accepted value of a query-string parameter (core.middleware; longer ones get a 400).
+QUERY_PARAMETER_MAX_LENGTH = env.int("QUERY_PARAMETER_MAX_LENGTH", default=1000)
 
 # Ledger imports (core/ledger): limits on uploads, and where uploads wait between preview
 # and confirm (deleted after the import; `purge_ledger_uploads` removes leftovers after a day).

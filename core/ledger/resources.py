@@ -13,6 +13,7 @@ time by the resource's ``create_many`` (one insert per table per batch, not one 
 """
 
 import datetime
+import logging
 import math
 from collections import defaultdict
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -44,8 +45,32 @@ ROW_NUMBER = "__row__"
 IMPORT_REASON = "台账导入"
 
 
+logger = logging.getLogger(__name__)
+
+#: A lost or broken connection is no fault of any row: the whole file is refused, nothing written.
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
 class _Rollback(Exception):
     pass
+
+
+def _refusal(exc: DatabaseError) -> str:
+    """The row message for a database refusal, in Chinese words; the English text goes to the log."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    # The constraint's name and the SQLSTATE, not the message: it would quote the row's values.
+    logger.warning(
+        "ledger import: the database refused a row: %s %s %s",
+        type(exc).__name__,
+        getattr(cause, "sqlstate", "") or "",
+        getattr(diag, "constraint_name", "") or "",
+    )
+    if isinstance(exc, IntegrityError):
+        return gettext("the database refused the row: it clashes with a record already saved")
+    if isinstance(exc, DataError):
+        return gettext("the database refused the row: a value is too long, out of range or cannot be stored")
+    return gettext("the database refused the row")
 
 
 @dataclass
@@ -398,6 +423,16 @@ class LedgerResource(resources.ModelResource):
         return result
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        try:
+            return self._import_rows(dataset, dry_run)
+        except CONNECTION_ERRORS as exc:
+            logger.warning("ledger import: the database connection was lost: %s", type(exc).__name__)
+            result = self.get_result_class()()
+            message = gettext("The database connection was lost; nothing was imported. Please try again later.")
+            result.append_base_error(Error(ValueError(message)))
+            return result
+
+    def _import_rows(self, dataset, dry_run):
         result = self.get_result_class()()
         result.diff_headers = [c.label for c in self.columns]
         result.notes = []
@@ -483,6 +518,8 @@ class LedgerResource(resources.ModelResource):
             with transaction.atomic():
                 self.create_many(chunk)
             return True
+        except CONNECTION_ERRORS:
+            raise
         except DatabaseError:
             pass
         # The database refused something in this batch: write its rows one at a time to name the
@@ -500,8 +537,10 @@ class LedgerResource(resources.ModelResource):
             plan.write()
         except ValidationError as exc:
             problems.add(plan.row, None, " ".join(exc.messages))
+        except CONNECTION_ERRORS:
+            raise
         except DatabaseError as exc:
-            problems.add(plan.row, None, _("the database refused the row: %(error)s") % {"error": exc})
+            problems.add(plan.row, None, _refusal(exc))
             return False
         return True
 

@@ -64,14 +64,19 @@ def test_a_bad_month_falls_back_to_this_month_with_a_message(client, users, case
     assert "YYYY-MM" in response.content.decode()
 
 
-def test_the_visit_link_is_shown_when_the_page_exists(client, users, casebook):
-    html = get(client, users["town_a"]).content.decode()
-    try:
-        reverse("activities:visit_entry")
-    except Exception:
-        assert "走访登记" not in html
-    else:
-        assert "走访登记" in html
+def dashboard_buttons(html: str) -> dict[str, str]:
+    """The dashboard's own buttons (not the menu's links): {text: href}."""
+    section = html[html.index('class="dash"') :]
+    pattern = r'<a class="dash-button[^"]*" href="([^"]+)">([^<]+)</a>'
+    return {text: href for href, text in re.findall(pattern, section)}
+
+
+def test_the_dashboard_has_the_visit_entry_button_for_those_who_record_visits(client, users, casebook):
+    """Issue 11, item 15 (e): the old test found the menu's 走访登记 link when the button was gone."""
+    buttons = dashboard_buttons(get(client, users["town_a"]).content.decode())
+    assert buttons.get("走访登记（手机版）") == reverse("activities:visit_entry")
+    viewer = dashboard_buttons(get(client, users["viewer"]).content.decode())
+    assert "走访登记（手机版）" not in viewer
 
 
 def test_charts_come_from_static_files_not_a_cdn(client, users, casebook):

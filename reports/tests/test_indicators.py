@@ -108,3 +108,18 @@ def test_a_bad_month_is_a_clear_error(text):
 def test_a_month_parses_to_its_first_day():
     assert parse_month("2025-1") == JAN
     assert parse_month(None, default=D(2025, 2, 17)) == FEB
+
+
+@pytest.mark.parametrize(("colour", "interval"), [("red", 14), ("yellow", 30), ("green", 90)])
+def test_a_child_due_today_is_not_overdue_on_the_dashboard(regions, users, colour, interval):
+    """Issue 11, item 15 (b): the boundary is the next-due date itself, as in the child list."""
+    today = D(2025, 6, 30)
+    for name, days_ago in [("今天到期", interval), ("昨天到期", interval + 1), ("明天到期", interval - 1)]:
+        child = ChildFactory(name=name, card_colour=colour, region=regions["village_a1"])
+        VisitFactory(child=child, visited_on=today - datetime.timedelta(days=days_ago))
+    f = compute(month=today.replace(day=1), user=users["admin"], today=today)
+    assert f.overdue == 1
+    assert f.overdue_by_colour[colour] == 1
+    from children.models import Child
+
+    assert list(Child.objects.overdue(today=today).values_list("name", flat=True)) == ["昨天到期"]

@@ -268,3 +268,24 @@ def test_the_ledger_costs_the_same_queries_for_few_or_many_children(casebook, us
     # 26 today: 汇总's indicators (11), one query a sheet (4), the account's region and
     # permissions, the visit intervals, the transaction and the audit record.
     assert few <= 30
+
+
+@pytest.mark.parametrize(
+    ("sheet_name", "model_path"),
+    [("活动台账", "activities.models.Activity"), ("培训台账", "volunteers.models.Training")],
+)
+def test_the_activity_and_training_sheets_list_every_row_to_the_last(casebook, users, sheet_name, model_path):
+    """Issue 11, item 15 (c): a sheet that lost its last row went unnoticed."""
+    from django.utils.module_loading import import_string
+
+    model = import_string(model_path)
+    expected = list(
+        model.objects.for_user(users["admin"])
+        .filter(held_on__range=(JAN, D(2025, 1, 31)))
+        .order_by("held_on", "pk")
+        .values_list("title", flat=True)
+    )
+    assert expected
+    sheet = workbook(build(user=users["admin"], mask_for=users["admin"]))[sheet_name]
+    listed = [(row[0], row[1]) for row in sheet.iter_rows(min_row=3, values_only=True) if row[1] is not None]
+    assert listed == list(enumerate(expected, start=1))
