@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from activities.models import Visit
 from children.models import CardColour
+from core.ledger.files import read_grid
 from core.masking import id_number_for
-from core.spreadsheet import read_rows
 from regions.services import regions_load
 
 PROGRESS_ROWS = 1000
@@ -130,7 +130,7 @@ def _mothers_of(visit_ids) -> dict[int, list[str]]:
 
 def load_regions_file(data: bytes, filename: str, *, kind, user, progress) -> dict:
     """Create or update regions from an uploaded (代码, 名称) file; a bad row means nothing is written."""
-    rows = read_rows(data, filename)
+    rows = read_grid(data)
     total = max(len(rows) - 1, 0)
     progress(0, total)
     result = regions_load(rows=rows)
