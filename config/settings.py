@@ -237,8 +237,6 @@ _tasks_backend = env.str("DJANGO_TASKS_BACKEND", default="database")
 if _tasks_backend not in TASKS_BACKENDS:
     raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
-# Largest upload accepted for an import job (bytes).
-JOB_UPLOAD_MAX_BYTES = env.int("JOB_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Programme rules that federations may tune per deployment.
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)
@@ -268,7 +266,15 @@ LOGGING = {
 
 # Ledger imports (core/ledger): limits on uploads, and where uploads wait between preview
 # and confirm (deleted after the import; `purge_ledger_uploads` removes leftovers after a day).
-LEDGER_MAX_UPLOAD_BYTES = env.int("LEDGER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# One upload limit for the admin import, the job upload form and the reader (JOB_UPLOAD_MAX_BYTES,
+# the job form's old variable, is still read when LEDGER_MAX_UPLOAD_BYTES is not set).
+LEDGER_MAX_UPLOAD_BYTES = env.int(
+    "LEDGER_MAX_UPLOAD_BYTES", default=env.int("JOB_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+)
 LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=100_000)
+# The grid a reader may build, checked from the file's cell records before it is built: columns,
+# and rows × columns (a 1.7 KB .xlsx with one cell at XFD100000 asks for 1.6 billion cells).
+LEDGER_MAX_COLUMNS = env.int("LEDGER_MAX_COLUMNS", default=200)
+LEDGER_MAX_CELLS = env.int("LEDGER_MAX_CELLS", default=5_000_000)
 LEDGER_UPLOAD_DIR = env.path("LEDGER_UPLOAD_DIR", default=BASE_DIR / "var" / "ledger-uploads")
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "core.ledger.storage.LedgerUploadStorage"
