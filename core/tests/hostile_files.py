@@ -38,11 +38,13 @@ def workbook_rels(target: str) -> str:
     )
 
 
-def xlsx_with_sheet(sheet_data: str, *, dimension: str | None = None, target="worksheets/sheet1.xml") -> bytes:
+def xlsx_with_sheet(
+    sheet_data: str, *, dimension: str | None = None, target="worksheets/sheet1.xml", doctype=""
+) -> bytes:
     """A minimal .xlsx whose first sheet's <sheetData> is ``sheet_data``."""
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<?xml version="1.0" encoding="UTF-8"?>{doctype}'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"{dim}<sheetData>{sheet_data}</sheetData></worksheet>"
     )
