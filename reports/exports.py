@@ -5,12 +5,12 @@ They follow the interfaces in reports/jobs.py, like the ledger import and the mo
 
 from datetime import date
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
 from activities.models import Visit
 from children.models import CardColour
 from core.ledger.files import read_grid
+from core.ledger.workbook import open_workbook
 from core.masking import id_number_for
 from regions.services import regions_load
 
@@ -62,7 +62,7 @@ def write_visit_ledger(user, month: date, region, path, progress) -> dict:
         _("Value of goods (yuan)"),
         _("Card colour reassessment"),
     ]
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
+    workbook = open_workbook(str(path), {"constant_memory": True, "in_memory": False})
     done = 0
     try:
         sheet = workbook.add_worksheet(_("Visits %(month)s") % {"month": f"{month:%Y-%m}"})
