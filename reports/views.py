@@ -8,6 +8,8 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from core.downloads import as_attachment
+
 from .indicators import parse_month
 from .ledger import ledger_title, write_ledger
 
@@ -25,4 +27,5 @@ def ledger_download(request):
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     figures = write_ledger(target, month=month, user=request.user, mask_for=request.user)
     target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=f"{ledger_title(figures)}.xlsx")
+    name = f"{ledger_title(figures)}.xlsx"
+    return as_attachment(FileResponse(target, as_attachment=True, filename=name), name)
