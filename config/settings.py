@@ -152,6 +152,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Photos, job uploads and results hold children's data: readable by the service user only
+# (chmod after each write; the systemd units also set UMask=0077 for directories).
+FILE_UPLOAD_PERMISSIONS = 0o600
 
 # Sessions end after 30 minutes idle and when the browser closes. The expiry is renewed by
 # regions.middleware.SessionRenewalMiddleware at most once a minute, not written on every request.
@@ -243,6 +246,8 @@ PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER
 # Visit photos: largest accepted upload (bytes) and image size (pixels) before re-encoding.
 VISIT_PHOTO_MAX_BYTES = env.int("VISIT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 VISIT_PHOTO_MAX_PIXELS = env.int("VISIT_PHOTO_MAX_PIXELS", default=40_000_000)
+# All photos of one visit form together, checked from their headers before any is decoded.
+VISIT_PHOTO_MAX_PIXELS_PER_REQUEST = env.int("VISIT_PHOTO_MAX_PIXELS_PER_REQUEST", default=100_000_000)
 
 UNFOLD = {
     "SITE_TITLE": _("Caring Mothers"),
