@@ -187,3 +187,23 @@ def test_without_the_guard_the_child_dies_so_these_tests_can_fail(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, timeout=300)
     assert done.returncode != 0
+
+
+@pytest.mark.django_db
+def test_one_upload_limit_refuses_a_file_the_same_way_in_the_admin_and_as_a_job(client, settings, tmp_path):
+    # 12 MB: between the old reader limit (10 MB) and the old job form limit (20 MB).
+    settings.LEDGER_UPLOAD_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path
+    data = b"a,b\r\n" * (12 * 1024 * 1024 // 5)
+    expected = "文件大小 12.0 MB，超过允许的 10 MB。"
+    load_sample_regions()
+    client.force_login(county_admin())
+
+    def post(url, field):
+        upload = io.BytesIO(data)
+        upload.name = "台账.csv"
+        return client.post(url, {"format": "0", "resource": "0", field: upload}).content.decode()
+
+    assert expected in post(reverse("admin:children_child_import"), "import_file")
+    assert expected in post(reverse("admin:reports_job_start", args=["import_children"]), "file")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
