@@ -179,13 +179,14 @@ def _attr(attrs: dict, local: str) -> str | None:
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:
-    """Every member calamine could read as a worksheet: xl/worksheets/* and each sheet's target.
+    """Every member calamine could read as a worksheet: each .xml part, xl/worksheets/* and each
+    sheet's target, whatever its name.
 
     Targets are resolved every way a reader might (relative to xl/, absolute, case-insensitive)
     so that a file cannot point calamine at a part this scan skipped.
     """
-    by_lower = {name.lower(): name for name in archive.namelist()}
-    parts = {name for lower, name in by_lower.items() if lower.startswith("xl/worksheets/")}
+    by_lower = {name.lower(): name for name in archive.namelist() if not name.endswith("/")}
+    parts = {name for lower, name in by_lower.items() if lower.startswith("xl/worksheets/") or lower.endswith(".xml")}
     sheet_ids: set[str] = set()
     targets: dict[str, str] = {}
 
@@ -345,6 +346,8 @@ def _biff_records(stream: bytes, offset: int):
     while offset + 4 <= len(stream):
         kind, length = struct.unpack_from("<HH", stream, offset)
         body = offset + 4
+        if body + length > len(stream):
+            return  # a truncated record: calamine refuses the file, and there is nothing to bound
         yield kind, body, length
         if kind == BIFF_EOF:
             return
@@ -375,7 +378,7 @@ def check_xls(data: bytes) -> None:
     says it starts (as calamine reads it), so no sheet can hide inside another record.
     """
     try:
-        ole = olefile.OleFileIO(data)
+        ole = olefile.OleFileIO(io.BytesIO(data))
         streams = [ole.openstream(name).read() for name in ("Workbook", "Book") if ole.exists(name)]
     except Exception:  # olefile raises several unrelated types for damaged containers
         raise _damaged() from None

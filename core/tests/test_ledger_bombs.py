@@ -6,6 +6,7 @@ breaks, calamine's allocation fails there (the child dies) and the test fails in
 
 import io
 import os
+import struct
 import subprocess
 import sys
 import zipfile
@@ -207,3 +208,10 @@ def test_one_upload_limit_refuses_a_file_the_same_way_in_the_admin_and_as_a_job(
     assert expected in post(reverse("admin:children_child_import"), "import_file")
     assert expected in post(reverse("admin:reports_job_start", args=["import_children"]), "file")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_truncated_xls_record_is_a_damaged_file_not_a_crash():
+    data = bytearray(hostile.xls_far_cell(1, 1))
+    at = data.find(struct.pack("<HHHH", 0x0203, 14, 1, 1))
+    data[at + 2 : at + 4] = struct.pack("<H", 0xFFFF)  # a record running past the end of the stream
+    assert "损坏" in message_of(bytes(data))
