@@ -1,10 +1,9 @@
 """The error of an unreadable spreadsheet, under the name the job runner catches.
 
-Every upload — ledgers, region files, job uploads — is read by ``core.ledger.files.read_grid``,
-the one reader with the size, column and cell guards inside.
+Every upload (ledgers, region files, job uploads) is read by ``core.ledger.files.read_grid``,
+the one reader, with the size, column and cell guards inside.
 """
 
 from core.ledger.files import LedgerFileError as SpreadsheetError
-from core.ledger.files import decode_csv, read_grid
 
-__all__ = ["SpreadsheetError", "decode_csv", "read_grid"]
+__all__ = ["SpreadsheetError"]
