@@ -81,7 +81,7 @@ HOSTILE = {
         lambda: hostile.xlsx_with_sheet(hostile.header_row() + '<row><c s="0" r="XFD100000"><v>1</v></c></row>'),
         "16384 列",
     ),
-    "xlsx-sheet-outside-worksheets": (lambda: hostile.xlsx_far_cell(target="/xl/hidden/data.xml"), "16384 列"),
+    "xlsx-sheet-outside-worksheets": (lambda: hostile.xlsx_far_cell(target="/xl/hidden/data"), "16384 列"),
     "xlsx-too-many-cells": (lambda: hostile.xlsx_far_cell("GR30000"), "单元格"),
     "xls-cell-at-IV65536": (lambda: hostile.xls_far_cell(65535, 255), "256 列"),
     "xls-column-65535": (lambda: hostile.xls_far_cell(65535, 65535), "65536 列"),
