@@ -215,3 +215,11 @@ def test_a_truncated_xls_record_is_a_damaged_file_not_a_crash():
     at = data.find(struct.pack("<HHHH", 0x0203, 14, 1, 1))
     data[at + 2 : at + 4] = struct.pack("<H", 0xFFFF)  # a record running past the end of the stream
     assert "损坏" in message_of(bytes(data))
+
+
+def test_a_cell_record_cut_off_at_the_end_of_the_stream_is_not_read_past():
+    from core.ledger.files import _scan_biff_sheet
+
+    bof = struct.pack("<HH", 0x0809, 16) + struct.pack("<HH", 0x0600, 0x0010) + b"\x00" * 12
+    stream = bof + struct.pack("<HH", 0x0203, 14)  # a NUMBER record's header, and then nothing
+    assert _scan_biff_sheet(stream, 0, spent=0) == (len(bof), 0)
