@@ -10,7 +10,7 @@ from children.models import CardColour, Child
 from volunteers.models import Volunteer
 
 from .models import VisitMode
-from .photos import clean_photo
+from .photos import clean_photos
 from .services import MAX_PHOTOS_PER_VISIT
 
 
@@ -31,16 +31,7 @@ class MultiplePhotoField(forms.FileField):
             raise forms.ValidationError(
                 _("At most %(max)d photos per visit."), code="too_many_photos", params={"max": MAX_PHOTOS_PER_VISIT}
             )
-        errors, cleaned = [], []
-        for upload in files:
-            upload = super().clean(upload, initial)
-            try:
-                cleaned.append(clean_photo(upload))
-            except forms.ValidationError as error:
-                errors.extend(error.error_list)
-        if errors:
-            raise forms.ValidationError(errors)
-        return cleaned
+        return clean_photos([super(MultiplePhotoField, self).clean(upload, initial) for upload in files])
 
 
 def mothers_for(user, child):

@@ -155,6 +155,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Photos, job uploads and results hold children's data: readable by the service user only
+# (chmod after each write; the systemd units also set UMask=0077 for directories).
+FILE_UPLOAD_PERMISSIONS = 0o600
 
 # Sessions end after 30 minutes idle and when the browser closes. The expiry is renewed by
 # regions.middleware.SessionRenewalMiddleware at most once a minute, not written on every request.
@@ -240,14 +243,14 @@ _tasks_backend = env.str("DJANGO_TASKS_BACKEND", default="database")
 if _tasks_backend not in TASKS_BACKENDS:
     raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
-# Largest upload accepted for an import job (bytes).
-JOB_UPLOAD_MAX_BYTES = env.int("JOB_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Programme rules that federations may tune per deployment.
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)
 # Visit photos: largest accepted upload (bytes) and image size (pixels) before re-encoding.
 VISIT_PHOTO_MAX_BYTES = env.int("VISIT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 VISIT_PHOTO_MAX_PIXELS = env.int("VISIT_PHOTO_MAX_PIXELS", default=40_000_000)
+# All photos of one visit form together, checked from their headers before any is decoded.
+VISIT_PHOTO_MAX_PIXELS_PER_REQUEST = env.int("VISIT_PHOTO_MAX_PIXELS_PER_REQUEST", default=100_000_000)
 
 UNFOLD = {
     "SITE_TITLE": _("Caring Mothers"),
@@ -274,7 +277,15 @@ QUERY_PARAMETER_MAX_LENGTH = env.int("QUERY_PARAMETER_MAX_LENGTH", default=1000)
 
 # Ledger imports (core/ledger): limits on uploads, and where uploads wait between preview
 # and confirm (deleted after the import; `purge_ledger_uploads` removes leftovers after a day).
-LEDGER_MAX_UPLOAD_BYTES = env.int("LEDGER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# One upload limit for the admin import, the job upload form and the reader (JOB_UPLOAD_MAX_BYTES,
+# the job form's old variable, is still read when LEDGER_MAX_UPLOAD_BYTES is not set).
+LEDGER_MAX_UPLOAD_BYTES = env.int(
+    "LEDGER_MAX_UPLOAD_BYTES", default=env.int("JOB_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+)
 LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=100_000)
+# The grid a reader may build, checked from the file's cell records before it is built: columns,
+# and rows × columns (a 1.7 KB .xlsx with one cell at XFD100000 asks for 1.6 billion cells).
+LEDGER_MAX_COLUMNS = env.int("LEDGER_MAX_COLUMNS", default=200)
+LEDGER_MAX_CELLS = env.int("LEDGER_MAX_CELLS", default=5_000_000)
 LEDGER_UPLOAD_DIR = env.path("LEDGER_UPLOAD_DIR", default=BASE_DIR / "var" / "ledger-uploads")
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "core.ledger.storage.LedgerUploadStorage"

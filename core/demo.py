@@ -17,7 +17,7 @@ from django.utils import timezone
 from activities.models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
 from children.models import CardChange, CardColour, Child, ChildCategory, DifficultyType
 from core.idnumber import check_character
-from core.spreadsheet import read_rows
+from core.ledger.files import read_grid
 from pairing.models import Pairing, PairingMember
 from regions.models import Level, Region, StaffProfile
 from regions.services import regions_load
@@ -231,7 +231,7 @@ class Generator:
     # --- regions -----------------------------------------------------------------
     def counties(self) -> list[Region]:
         """离石区 first, then 吕梁市's other counties, then synthetic counties of other cities."""
-        regions_load(rows=read_rows(REGIONS_FILE.read_bytes(), REGIONS_FILE.name))
+        regions_load(rows=read_grid(REGIONS_FILE.read_bytes()))
         lvliang = list(Region.objects.filter(parent__code="141100000000", level=Level.COUNTY))
         counties = sorted(lvliang, key=lambda r: (r.code != COUNTY_CODE, r.code))
         province = Region.objects.get(code="140000000000")

@@ -7,8 +7,6 @@ ModelAdmin in the MRO for their views to exist; the permission checks are forwar
 ``ScopedAdmin`` still win over import-export's defaults.
 """
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -22,6 +20,7 @@ from import_export.admin import ImportExportMixin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action
 
+from core.downloads import as_attachment
 from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat, LedgerXlsxFormat
 from core.ledger.resources import summary_counts, summary_line
@@ -79,6 +78,11 @@ class LedgerImportExportMixin(ImportExportMixin):
         resource = self.get_export_resource_classes(request)[0]
         return f"{resource.title}-{timezone.localdate():%Y%m%d}.{file_format.get_extension()}"
 
+    def _do_file_export(self, file_format, request, queryset, **kwargs):
+        # import-export writes filename="中文名", which Django sends RFC 2047-encoded.
+        response = super()._do_file_export(file_format, request, queryset, **kwargs)
+        return as_attachment(response, self.get_export_filename(request, queryset, file_format))
+
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, LedgerFileError):
             form.add_error("import_file", str(e))
@@ -120,5 +124,4 @@ class LedgerImportExportMixin(ImportExportMixin):
             raise PermissionDenied
         resource = self.get_import_resource_classes(request)[0]
         response = HttpResponse(build_template(resource, request.user), content_type=XLSX)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(resource.title + '-模板.xlsx')}"
-        return response
+        return as_attachment(response, f"{resource.title}-模板.xlsx")

@@ -5,13 +5,13 @@ They follow the interfaces in reports/jobs.py, like the ledger import and the mo
 
 from datetime import date
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
 from activities.models import Visit
 from children.models import CardColour
+from core.ledger.files import read_grid
+from core.ledger.workbook import open_workbook
 from core.masking import id_number_for
-from core.spreadsheet import read_rows
 from regions.services import regions_load
 
 PROGRESS_ROWS = 1000
@@ -62,7 +62,7 @@ def write_visit_ledger(user, month: date, region, path, progress) -> dict:
         _("Value of goods (yuan)"),
         _("Card colour reassessment"),
     ]
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
+    workbook = open_workbook(str(path), {"constant_memory": True, "in_memory": False})
     done = 0
     try:
         sheet = workbook.add_worksheet(_("Visits %(month)s") % {"month": f"{month:%Y-%m}"})
@@ -130,7 +130,7 @@ def _mothers_of(visit_ids) -> dict[int, list[str]]:
 
 def load_regions_file(data: bytes, filename: str, *, kind, user, progress) -> dict:
     """Create or update regions from an uploaded (代码, 名称) file; a bad row means nothing is written."""
-    rows = read_rows(data, filename)
+    rows = read_grid(data)
     total = max(len(rows) - 1, 0)
     progress(0, total)
     result = regions_load(rows=rows)

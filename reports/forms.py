@@ -1,9 +1,9 @@
 from datetime import date
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.ledger.files import max_upload_bytes, too_large_message
 from regions.models import Level, Region
 
 
@@ -45,10 +45,8 @@ class ImportJobForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.JOB_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": settings.JOB_UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
+        if upload.size > max_upload_bytes():  # the reader's own limit and message
+            raise forms.ValidationError(too_large_message(upload.size))
         return upload
 
     def params(self):

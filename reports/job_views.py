@@ -3,6 +3,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from core.downloads import as_attachment
 from reports.jobs import job_status
 from reports.models import Job, JobStatus
 
@@ -32,4 +33,5 @@ def job_file(request, pk):
         handle = job.result.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return _private(FileResponse(handle, as_attachment=True, filename=job.result_name or "result.xlsx"))
+    name = job.result_name or "result.xlsx"
+    return _private(as_attachment(FileResponse(handle, as_attachment=True, filename=name), name))

@@ -17,7 +17,6 @@ import datetime
 from collections.abc import Iterable
 from contextlib import contextmanager
 
-import xlsxwriter
 from django.db import models, transaction
 from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth
@@ -26,6 +25,7 @@ from django.utils import timezone
 from activities.models import Activity, Visit
 from children.models import CardColour, Child, Gender
 from core.idnumber import mask_id_number, mask_phone
+from core.ledger.workbook import open_workbook
 from core.masking import sees_full_identity
 from core.signals import ledger_exported
 from pairing.models import Pairing, PairingMember
@@ -74,7 +74,7 @@ class SheetWriter:
 
 class LedgerBook:
     def __init__(self, target, *, title: str, max_rows: int = EXCEL_MAX_ROWS):
-        self.workbook = xlsxwriter.Workbook(
+        self.workbook = open_workbook(
             target,
             {
                 "constant_memory": True,

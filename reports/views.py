@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from closing.services import stored_ledger_for
+from core.downloads import as_attachment
 
 from .indicators import parse_month
 from .ledger import ledger_title, write_ledger
@@ -25,9 +26,10 @@ def ledger_download(request):
         return redirect(reverse("admin:index"))
     stored = stored_ledger_for(request.user, month)
     if stored is not None:
-        return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)
+        return as_attachment(FileResponse(stored.file.open("rb"), as_attachment=True), stored.name)
     # A temporary file, not memory: the workbook streams to disk and is sent from there.
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     figures = write_ledger(target, month=month, user=request.user, mask_for=request.user)
     target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=f"{ledger_title(figures)}.xlsx")
+    name = f"{ledger_title(figures)}.xlsx"
+    return as_attachment(FileResponse(target, as_attachment=True, filename=name), name)

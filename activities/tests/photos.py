@@ -31,3 +31,31 @@ def png_bytes(size=(20, 20)) -> bytes:
 
 def upload(data: bytes, name="photo.jpg", content_type="image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def jpeg_with_comment(text=b"child lives at No. 3 East Village") -> bytes:
+    """A JPEG with EXIF GPS and a COM segment (what some cameras and editors write)."""
+    image = Image.open(io.BytesIO(jpeg_bytes(gps=True)))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=image.info["exif"], comment=text)
+    return out.getvalue()
+
+
+def png_with_text(text="child lives at No. 3 East Village") -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", text)  # Pillow reads this one into info["comment"]
+    info.add_text("Description", text)
+    info.add_itxt("Location", text)
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), "blue").save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def mpo_bytes(size=(40, 30)) -> bytes:
+    """A multi-picture JPEG, as Android Ultra HDR photos are: the photo, then a second picture."""
+    out = io.BytesIO()
+    first, second = Image.new("RGB", size, "red"), Image.new("RGB", size, "blue")
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    return out.getvalue()

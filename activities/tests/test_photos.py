@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -6,11 +7,28 @@ from PIL import ExifTags, Image
 
 from activities.photos import clean_photo
 
-from .photos import jpeg_bytes, png_bytes, upload
+from .factories import VisitFactory
+from .photos import jpeg_bytes, jpeg_with_comment, mpo_bytes, png_bytes, png_with_text, upload
 
 
 def stored(content) -> Image.Image:
     return Image.open(io.BytesIO(content.read()))
+
+
+@pytest.fixture
+def stored_photo(db, world, settings, tmp_path):
+    """Store an upload as the visit form does (check, re-encode, save) and return the file on disk."""
+    from activities.photos import clean_photos
+    from activities.services import visit_add_photos
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def store(data, name):
+        visit = VisitFactory(child=world["a"]["child"])
+        (photo,) = visit_add_photos(visit=visit, photos=clean_photos([upload(data, name=name)]))
+        return Path(photo.image.path)
+
+    return store
 
 
 def test_it_rejects_a_renamed_text_file():
@@ -63,3 +81,58 @@ def test_it_turns_the_photo_as_the_camera_meant_before_dropping_orientation():
 def test_it_stores_a_png_as_jpeg():
     image = stored(clean_photo(upload(png_bytes(), name="a.png", content_type="image/png")))
     assert image.format == "JPEG" and image.mode == "RGB"
+
+
+SECRET = b"child lives at No. 3 East Village"
+
+
+@pytest.mark.security
+@pytest.mark.parametrize(
+    "data,name", [(jpeg_with_comment(SECRET), "a.jpg"), (png_with_text(SECRET.decode()), "a.png")], ids=["jpeg", "png"]
+)
+def test_it_stores_pixels_only_no_comment_exif_or_text(data, name, stored_photo):
+    original = Image.open(io.BytesIO(data))
+    assert SECRET in data and ("comment" in original.info or "Description" in original.info)
+
+    path = stored_photo(data, name)
+
+    content = path.read_bytes()
+    image = Image.open(path)
+    assert SECRET not in content
+    assert not ({"comment", "exif", "Description", "Location"} & set(image.info))
+    assert dict(image.getexif()) == {}
+
+
+@pytest.mark.security
+def test_stored_photos_are_private_to_the_service_user(stored_photo):
+    path = stored_photo(jpeg_bytes(), "a.jpg")
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_it_accepts_a_multi_picture_jpeg_and_keeps_the_first_picture():
+    data = mpo_bytes()
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+    image = stored(clean_photo(upload(data)))
+    assert image.format == "JPEG" and image.size == (40, 30)
+    assert image.getpixel((5, 5))[0] > 200  # red, the first picture, not the blue second one
+
+
+@pytest.mark.security
+def test_it_bounds_the_pixels_of_one_request_before_decoding_any(settings, monkeypatch):
+    from activities import photos
+
+    settings.VISIT_PHOTO_MAX_PIXELS_PER_REQUEST = 3 * 400 * 300 - 1
+    decoded = []
+    monkeypatch.setattr(photos, "_reencode", lambda data: decoded.append(data))
+    uploads = [upload(jpeg_bytes(size=(400, 300))) for _ in range(3)]
+    with pytest.raises(ValidationError) as error:
+        photos.clean_photos(uploads)
+    assert error.value.code == "photos_too_many_pixels"
+    assert decoded == []
+
+
+def test_photos_within_the_request_budget_are_all_kept(settings):
+    from activities.photos import clean_photos
+
+    settings.VISIT_PHOTO_MAX_PIXELS_PER_REQUEST = 3 * 400 * 300
+    assert len(clean_photos([upload(jpeg_bytes(size=(400, 300))) for _ in range(3)])) == 3

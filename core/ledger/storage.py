@@ -29,7 +29,10 @@ class LedgerUploadStorage(TempFolderStorage):
     def save(self, data):
         if not self.name:
             self.name = uuid.uuid4().hex
-        with open(self.get_full_path(), "wb") as file:
+        # Private to the service user whatever the process umask: the file holds ID numbers.
+        descriptor = os.open(self.get_full_path(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
             file.write(data)
 
     def read(self):

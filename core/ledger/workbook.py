@@ -1,17 +1,66 @@
-"""Writing ledgers to .xlsx: exports and blank templates.
+"""The one way the project writes .xlsx: admin exports, templates, the monthly and visit ledgers.
 
-User text is always written as a string cell, never a formula; text that a spreadsheet
-could read as a formula (= + - @ or a tab first) also gets Excel's quote prefix so it stays
-text when someone edits the cell in Excel, WPS or LibreOffice.
+Every workbook is opened by ``open_workbook``: text is always a string cell, never a formula,
+a link or a number, whatever it looks like. Text that a spreadsheet could read as a formula once
+someone edits the cell (= + - @, a tab or CR first, or their full-width forms ＝ ＋ － ＠, which
+NFKC folds into them) also gets Excel's quote prefix, in the worksheet's own write functions, so
+no caller can forget it. core/tests/test_workbook.py fails if code opens a workbook any other way.
 """
 
 import datetime
 import io
+import unicodedata
 from decimal import Decimal
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Options no caller may turn on: user text must stay text.
+SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) or unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_STARTS)
+
+
+class SafeWorksheet(Worksheet):
+    """A worksheet whose every string write (write, write_row, write_string, merge_range…) is guarded."""
+
+    quoted = None  # set by SafeWorkbook: cell format -> the same format with a quote prefix
+
+    def _write_string(self, row, col, string, cell_format=None):
+        if looks_like_formula(string):
+            cell_format = self.quoted(cell_format)
+        return super()._write_string(row, col, string, cell_format)
+
+
+class SafeWorkbook(xlsxwriter.Workbook):
+    def __init__(self, target, options=None):
+        self._properties, self._quoted = {}, {}
+        super().__init__(target, {**(options or {}), **SAFE_OPTIONS})
+
+    def add_format(self, properties=None):
+        cell_format = super().add_format(properties)
+        self._properties[id(cell_format)] = {k: v for k, v in (properties or {}).items() if k != "xf_index"}
+        return cell_format
+
+    def add_worksheet(self, name=None, worksheet_class=None):
+        sheet = super().add_worksheet(name, worksheet_class=SafeWorksheet)
+        sheet.quoted = self.quoted_format
+        return sheet
+
+    def quoted_format(self, cell_format):
+        key = id(cell_format) if cell_format is not None else None
+        if key not in self._quoted:
+            properties = self._properties.get(key, {}) if key is not None else {}
+            self._quoted[key] = self.add_format({**properties, "quote_prefix": True})
+        return self._quoted[key]
+
+
+def open_workbook(target, options=None) -> SafeWorkbook:
+    """An xlsxwriter workbook (a path, a file or a buffer) with the formula guard inside."""
+    return SafeWorkbook(target, options)
 #: Headers whose column holds digits that must stay text (ID numbers, phones).
 TEXT_COLUMNS = ("身份证", "电话", "手机", "公民身份号码")
 
@@ -31,7 +80,6 @@ class LedgerWriter:
         self.bold = workbook.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2", "align": "center"})
         self.title_format = workbook.add_format({"bold": True, "font_size": 14})
         self.text = workbook.add_format({"num_format": "@"})
-        self.quoted = workbook.add_format({"num_format": "@", "quote_prefix": True})
         self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
         self.widths = [max(_width(h) + 2, 8) for h in headers]
         self.text_columns = {i for i, h in enumerate(headers) if any(t in h for t in TEXT_COLUMNS)}
@@ -63,9 +111,7 @@ class LedgerWriter:
         elif isinstance(value, (int, float, Decimal)) and col not in self.text_columns:
             sheet.write_number(row, col, float(value))
         else:
-            text = str(value)
-            fmt = self.quoted if text.startswith(FORMULA_STARTS) else (self.text if col in self.text_columns else None)
-            sheet.write_string(row, col, text, fmt)
+            sheet.write_string(row, col, str(value), self.text if col in self.text_columns else None)
 
     def finish(self) -> None:
         for col, width in enumerate(self.widths):
@@ -75,7 +121,7 @@ class LedgerWriter:
 
 def new_workbook():
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = open_workbook(buffer, {"in_memory": True})
     return buffer, workbook
 
 

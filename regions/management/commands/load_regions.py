@@ -4,7 +4,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from core.commands import ChineseCommand
-from core.spreadsheet import SpreadsheetError, read_rows
+from core.ledger.files import LedgerFileError, read_grid
 from regions.services import RegionLoadError, regions_load
 
 
@@ -19,8 +19,8 @@ class Command(ChineseCommand):
         if not path.exists():
             raise CommandError(_("File not found: %(file)s") % {"file": file})
         try:
-            result = regions_load(rows=read_rows(path.read_bytes(), path.name))
-        except SpreadsheetError as exc:
+            result = regions_load(rows=read_grid(path.read_bytes()))
+        except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
         except RegionLoadError as exc:
             for error in exc.errors:
