@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from activities.models import Visit
 from children.models import CardColour
 from core.masking import id_number_for
+from core.signals import ledger_exported
 from core.spreadsheet import read_rows
 from regions.services import regions_load
 
@@ -99,6 +100,8 @@ def write_visit_ledger(user, month: date, region, path, progress) -> dict:
     finally:
         workbook.close()
     progress(done, max(total, done))
+    filters = {"month": f"{month:%Y-%m}", "region": region.code if region else ""}
+    ledger_exported.send(sender=Visit, user=user, ledger="visits", rows=done, filters=filters)
     return {"rows": done}
 
 

@@ -3,6 +3,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from core.signals import access_logged
 from reports.jobs import job_status
 from reports.models import Job, JobStatus
 
@@ -32,4 +33,5 @@ def job_file(request, pk):
         handle = job.result.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    access_logged.send(sender=Job, user=request.user, kind="job_file", place=job.kind, detail=job.result_name)
     return _private(FileResponse(handle, as_attachment=True, filename=job.result_name or "result.xlsx"))

@@ -32,7 +32,7 @@ from tablib import Dataset
 
 from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
 from core.masking import sees_full_identity
-from core.signals import ledger_exported, ledger_imported
+from core.signals import access_logged, ledger_exported, ledger_imported
 from regions.models import Level, Region
 from regions.scoping import user_region
 
@@ -387,7 +387,15 @@ class LedgerResource(resources.ModelResource):
         result = super().import_data(
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
         )
-        if not dry_run and not result.has_errors() and not result.has_validation_errors():
+        if dry_run:  # a preview shows the file's rows: logged like a view
+            access_logged.send(
+                sender=type(self),
+                user=self.user,
+                kind="preview",
+                place=self.ledger,
+                detail=kwargs.get("file_name") or "",
+            )
+        elif not result.has_errors() and not result.has_validation_errors():
             ledger_imported.send(
                 sender=type(self),
                 user=self.user,
