@@ -94,7 +94,12 @@ def mask_query(text: str) -> str:
     return _DIGIT_RUN.sub(hide, normalise_text(text))
 
 
+def log_refusal(*, user, number: str, place: str, field: str = "id_number") -> None:
+    """An audit record of an attempt to register a number taken outside the user's scope (masked)."""
+    access_logged.send(sender=None, user=user, kind="refused", place=place, detail=number, field=field)
+
+
 def refuse_registration(*, user, number: str, place: str, field: str = "id_number") -> str:
-    """Log the attempt (the number masked) and give the message for a number taken elsewhere."""
-    access_logged.send(sender=None, user=user, kind="refused", place=place, detail=number)
+    """Log the attempt and give the message for a number taken elsewhere."""
+    log_refusal(user=user, number=number, place=place, field=field)
     return str(REFUSED[field])

@@ -8,7 +8,6 @@ from core.idnumber import normalise_phone
 from core.ledger.columns import CHILD_ID, TOWNSHIP, column
 from core.ledger.resources import LedgerResource, LookupIndex, Plan, RegionIndex
 from core.ledger.values import parse_date, parse_gender, split_skills, text
-from core.masking import refuse_registration
 from volunteers.models import Sector, Volunteer, VolunteerTeam
 
 GENDER_LABELS = {"M": "男", "F": "女"}
@@ -134,11 +133,7 @@ class VolunteerResource(LedgerResource):
                 write=lambda: self.save_volunteer(mother, team),
             )
         if mother.pk not in self.in_scope:
-            problems.add(
-                row,
-                "phone",
-                refuse_registration(user=self.user, number=phone, place="import:volunteers", field="phone"),
-            )
+            problems.add(row, "phone", self.refuse(phone, "phone"))
             return None
         changed = self.changes(mother, values)
         if team is not None and mother.team_id != team.pk:

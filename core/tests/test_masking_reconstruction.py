@@ -9,6 +9,7 @@ Required: ≥ 1,000 ID candidates, ≥ 10,000 phone candidates, on every page.
 """
 
 import calendar
+import contextlib
 import datetime
 import html
 import io
@@ -64,10 +65,8 @@ def _dates_shown(text: str) -> set[datetime.date]:
     found = set()
     for pattern in _DATES:
         for y, m, d in pattern.findall(text):
-            try:
+            with contextlib.suppress(ValueError):  # 20231399 is not a date
                 found.add(datetime.date(int(y), int(m), int(d)))
-            except ValueError:
-                pass
     return found
 
 
@@ -84,7 +83,10 @@ def id_candidates(text: str, number: str) -> int:
     born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     male, today = int(number[16]) % 2, timezone.localdate()
     masks = [t for t in _ID_TOKEN.findall(text) if _fits(t, number)]
-    days = [datetime.date(born.year, 1, 1) + datetime.timedelta(n) for n in range(366 if calendar.isleap(born.year) else 365)]
+    days = [
+        datetime.date(born.year, 1, 1) + datetime.timedelta(n)
+        for n in range(366 if calendar.isleap(born.year) else 365)
+    ]
     if born in _dates_shown(text):
         days = [born]
     elif (born.year, born.month) in _months_shown(text):
@@ -123,7 +125,9 @@ def file_text(data: bytes) -> str:
     cells = []
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):
-            cells += [v.date().isoformat() if isinstance(v, datetime.datetime) else str(v) for v in row if v is not None]
+            cells += [
+                v.date().isoformat() if isinstance(v, datetime.datetime) else str(v) for v in row if v is not None
+            ]
     return "\n".join(cells)
 
 
@@ -204,7 +208,9 @@ def export_pages(client, user, child):
         yield f"job file {kind}", _get(client, reverse("reports:job_file", args=[job.pk]))
     # An import preview of a visits file naming the child with a wrong ID number.
     wrong = _id_number(datetime.date(2015, 1, 1), 99)
-    upload = io.BytesIO(xlsx([["儿童姓名", "身份证号码", "走访日期", "走访方式"], [child.name, wrong, "2025-01-05", "入户走访"]]))
+    upload = io.BytesIO(
+        xlsx([["儿童姓名", "身份证号码", "走访日期", "走访方式"], [child.name, wrong, "2025-01-05", "入户走访"]])
+    )
     upload.name = "走访.xlsx"
     response = client.post(
         reverse("admin:activities_visit_import"), {"format": "0", "resource": "0", "import_file": upload}
