@@ -130,6 +130,8 @@ class VisitEntryForm(forms.Form):
         if changes_colour and not (data.get("reassessment_reason") or "").strip():
             self.add_error("reassessment_reason", _("Give the reason for changing the card colour."))
         day = data.get("visited_on")
-        if child is not None and day is not None and day < child.birth_date:
+        # By year only: a day-exact check would let a masked role find the birth date by trying
+        # visit dates (a masked role sees the birth year, see core.idnumber.mask_id_number).
+        if child is not None and day is not None and day.year < child.birth_date.year:
             self.add_error("visited_on", _("The visit date is before the child's birth date."))
         return data

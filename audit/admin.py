@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyScopedAdmin
 
-from .models import LedgerEvent, LoginEvent, RecordView
+from .models import AccessEvent, LedgerEvent, LoginEvent, RecordView
 
 
 @admin.register(LoginEvent)
@@ -29,4 +29,13 @@ class LedgerEventAdmin(ReadOnlyScopedAdmin):
     list_filter = ["direction", "ledger", "at"]
     search_fields = ["user__username", "ledger", "filename"]
     list_select_related = ["user", "region"]
+    date_hierarchy = "at"
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(ReadOnlyScopedAdmin):
+    list_display = ["at", "kind", "user", "place", "detail", "child", "region"]
+    list_filter = ["kind", "at"]
+    search_fields = ["user__username", "child__name", "place"]
+    list_select_related = ["user", "child", "region"]
     date_hierarchy = "at"

@@ -104,4 +104,39 @@ class LedgerEvent(LogEntry):
         return f"{self.get_direction_display()} {self.ledger}"
 
 
-LOG_MODELS = [LoginEvent, RecordView, LedgerEvent]
+class AccessEvent(LogEntry):
+    """Someone searched, opened a child's history, a visit photo, a job's file or an import
+    preview, or was refused a registration. Queries are kept masked (core.masking.mask_query)."""
+
+    class Kind(models.TextChoices):
+        SEARCH = "search", _("search")
+        HISTORY = "history", _("history page")
+        PHOTO = "photo", _("visit photo")
+        JOB_FILE = "job_file", _("job file download")
+        IMPORT_PREVIEW = "preview", _("import preview")
+        REFUSED = "refused", _("registration refused")
+
+    kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
+    #: Where it happened: the page or the register, e.g. ``children.child`` or ``visit_entry``.
+    place = models.CharField(_("page"), max_length=100, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    # As on RecordView: no database constraint, the log outlives a deleted child.
+    child = models.ForeignKey(
+        "children.Child",
+        verbose_name=_("child"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta(LogEntry.Meta):
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self):
+        return f"{self.user} {self.get_kind_display()} {self.place}"
+
+
+LOG_MODELS = [LoginEvent, RecordView, LedgerEvent, AccessEvent]

@@ -4,10 +4,11 @@ from axes.helpers import get_client_ip_address
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from core.signals import child_record_viewed, ledger_exported, ledger_imported
+from core.masking import mask_query
+from core.signals import access_logged, child_record_viewed, ledger_exported, ledger_imported
 from regions.scoping import user_region
 
-from .models import LedgerEvent, LoginEvent, RecordView
+from .models import AccessEvent, LedgerEvent, LoginEvent, RecordView
 
 
 def _client(request):
@@ -76,3 +77,20 @@ def log_ledger_imported(sender, user, ledger, filename="", counts=None, **kwargs
 def log_ledger_exported(sender, user, ledger, rows=0, filters=None, **kwargs):
     filters = {str(k): str(v) for k, v in (filters or {}).items()}
     _ledger_event(LedgerEvent.Direction.EXPORT, user, ledger, rows=int(rows or 0), filters=filters)
+
+
+#: Kinds whose detail is typed by the user and may hold an ID or phone number.
+_TYPED = {AccessEvent.Kind.SEARCH, AccessEvent.Kind.REFUSED}
+
+
+@receiver(access_logged, dispatch_uid="audit_access_logged")
+def log_access(sender, user, kind, place="", detail="", child=None, **kwargs):
+    detail = str(detail or "")
+    AccessEvent.objects.create(
+        kind=kind,
+        user=user if user is not None and user.is_authenticated else None,
+        region_id=child.region_id if child is not None else getattr(user_region(user), "pk", None),
+        child=child,
+        place=str(place)[:100],
+        detail=(mask_query(detail) if kind in _TYPED else detail)[:255],
+    )

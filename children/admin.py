@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Case, Value, When
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -17,6 +18,7 @@ from .actions import (
     pair_with_mothers,
 )
 from .filters import PairingStatusFilter, VisitStatusFilter, overdue_red_first
+from .forms import ChildAdminForm
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
 from .resources import ChildResource
 
@@ -77,6 +79,9 @@ class LatestVisitsInline(ReadOnlyInline):
 @admin.register(Child)
 class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
     resource_classes = [ChildResource]
+    form = ChildAdminForm
+    #: A masked role sees the birth year where others see the age: see core.idnumber.mask_id_number.
+    masked_columns = {**ScopedAdmin.masked_columns, "age_display": "birth_year_display"}
     list_display = [
         "name",
         "id_number",
@@ -121,6 +126,10 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_visit_schedule().annotate(colour_rank=COLOUR_RANK)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
     @action(description=_("Change card colour"), url_path="change-colour", permissions=["change"])
     def change_colour_detail(self, request, object_id):
         return detail_form_action(self, request, object_id, **colour_change(request))
@@ -153,6 +162,10 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
     @admin.display(description=_("age"), ordering="-birth_date")
     def age_display(self, obj):
         return obj.age
+
+    @admin.display(description=_("birth year"), ordering=ExtractYear("birth_date"))
+    def birth_year_display(self, obj):
+        return obj.birth_date.year
 
     @admin.display(description=_("township"), ordering="region__parent__name")
     def township(self, obj):

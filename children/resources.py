@@ -10,6 +10,7 @@ from core.idnumber import parse_id_number
 from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
 from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Plan, RegionIndex
 from core.ledger.values import CellError, parse_colour, parse_date, parse_gender, split_list, text
+from core.masking import birth_date_for
 
 GENDER_LABELS = {"M": "男", "F": "女"}
 COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
@@ -154,7 +155,7 @@ class ChildResource(LedgerResource):
                 extra={"difficulties": difficulties},
             )
         if child.pk not in self.in_scope:
-            problems.add(row, "id_number", gettext("this child is registered outside your area"))
+            problems.add(row, "id_number", self.refuse(number))
             return None
         changed = self.changes(child, values)
         new_difficulties = difficulties if text(row.raw("difficulties")) else None
@@ -213,7 +214,7 @@ class ChildResource(LedgerResource):
                 child.name,
                 GENDER_LABELS.get(child.gender, ""),
                 self.mask_id(child.id_number),
-                child.birth_date,
+                birth_date_for(self.user, child.birth_date),
                 child.region.parent.name if child.region.parent_id else "",
                 child.region.name,
                 child.category.name,

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
 
 from activities.models import Visit, VisitPhoto
-from core.masking import id_number_for, phone_for
+from core.masking import age_for, birth_date_for, id_number_for, phone_for
 from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Volunteer
@@ -59,6 +59,9 @@ def child_profile(request, pk):
         {
             "child": child,
             "id_number": id_number_for(user, child.id_number),
+            # A masked role sees the birth year and no age (see core.idnumber.mask_id_number).
+            "birth_date": birth_date_for(user, child.birth_date),
+            "age": age_for(user, child),
             "guardian_phone": phone_for(user, child.guardian_phone),
             "card_changes": child.card_changes.all(),
             "pairings": pairings,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from core.views import view_on_site
 from reports.views import ledger_download
 
 # MEDIA_URL is deliberately not served: visit photos go through activities:visit_photo,
@@ -10,6 +11,8 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/reports/ledger/", admin.site.admin_view(ledger_download), name="reports_ledger"),
     path("", include("closing.urls")),
+    # Before admin.site.urls, which would answer it with Django's unscoped shortcut.
+    path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site), name="view_on_site"),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),

@@ -5,10 +5,13 @@ path (lists, forms, autocomplete, raw-id labels, actions, history), masking of I
 numbers, superuser-only deletes, archived rows behind a filter, and who may export or import.
 """
 
+import datetime
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,12 +20,26 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.paginator import InfinitePaginator
 from unfold.widgets import UnfoldForeignKeyRawIdWidget
 
-from core.masking import id_number_for, phone_for, sees_full_identity
-from core.signals import child_record_viewed
+from core.masking import (
+    IDENTITY_FIELDS,
+    complete_identity,
+    id_number_for,
+    mask_birth_date,
+    phone_for,
+    sees_full_identity,
+)
+from core.signals import access_logged, child_record_viewed
 from regions.models import Level, Region
 
 #: Fields shown masked to users without ``children.view_full_identity``, and how to mask them.
-SENSITIVE_FIELDS = {"id_number": id_number_for, "phone": phone_for, "guardian_phone": phone_for}
+SENSITIVE_FIELDS = {
+    "id_number": id_number_for,
+    "phone": phone_for,
+    "guardian_phone": phone_for,
+    "birth_date": lambda user, value: mask_birth_date(value),
+}
+#: Fields a masked role may neither filter on (``?birth_date__lt=``) nor search by a part of.
+ORACLE_FIELDS = IDENTITY_FIELDS | {"birth_date"}
 
 #: Rows that are archived rather than deleted; default changelists hide them behind a filter.
 ARCHIVED = {
@@ -99,7 +116,11 @@ class MaskingHistoryHelper(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
         mask = SENSITIVE_FIELDS.get(change.field)
-        return mask(self.user, value) if mask and isinstance(value, str) else value
+        if mask is None or sees_full_identity(self.user) or not value:
+            return value
+        if change.field == "birth_date":
+            return str(value)[:4] if isinstance(value, (str, datetime.date)) else ""
+        return mask(self.user, value) if isinstance(value, str) else ""
 
 
 class ArchivedFilter(admin.SimpleListFilter):
@@ -133,14 +154,59 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
 
+    # -- searching and filtering: no oracle for masked numbers ------------------------------
+    @staticmethod
+    def _field_name(path: str) -> str:
+        return path.lstrip("^=@").split(LOOKUP_SEP)[-1]
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if sees_full_identity(request.user):
+            return fields
+        return [f for f in fields if self._field_name(f) not in IDENTITY_FIELDS]
+
+    def _identity_matches(self, request, queryset, search_term):
+        """Rows whose ID or phone number is exactly the complete number searched for.
+
+        For masked roles these fields never match a part (``?q=1522`` recovered a guardian's
+        phone digit by digit); a complete number finds its row, a partial one finds nothing.
+        """
+        number = complete_identity(search_term)
+        paths = [f.lstrip("^=@") for f in super().get_search_fields(request) if self._field_name(f) in IDENTITY_FIELDS]
+        if not number or not paths:
+            return None
+        return queryset.filter(Q.create([(path, number) for path in paths], connector=Q.OR))
+
+    def _log_access(self, request, kind, *, obj=None, detail=""):
+        child = obj if self.model._meta.label_lower == "children.child" else getattr(obj, "child", None)
+        match = request.resolver_match
+        place = f"{match.url_name if match else ''}:{self.model._meta.label_lower}"
+        access_logged.send(sender=type(self), user=request.user, kind=kind, place=place, detail=detail, child=child)
+
     def get_search_results(self, request, queryset, search_term):
+        # Changelist, autocomplete and the site search all come through here; one record each.
+        if search_term and not getattr(request, "_search_logged", False):
+            request._search_logged = True
+            self._log_access(request, "search", detail=search_term)
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if not sees_full_identity(request.user):
+            exact = self._identity_matches(request, queryset, search_term)
+            if exact is not None:
+                results, may_have_duplicates = queryset.filter(pk__in=results.values("pk")) | exact, True
         if may_have_duplicates:
             # Searching across a many-to-many (a visit's mothers) makes Django add DISTINCT over
             # whole rows, which takes seconds on millions of visits; a primary-key semi-join
             # gives the same rows without it.
             results = queryset.filter(pk__in=results.values("pk"))
         return results, False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Django allows any lookup on a local field in the URL: ?guardian_phone__startswith=13
+        # or ?birth_date__lt=… would answer yes/no questions about a masked number.
+        masked = not sees_full_identity(request.user if request else None)
+        if masked and ORACLE_FIELDS & set(lookup.split(LOOKUP_SEP)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     # An id outside the user's scope is "not found", not a redirect naming what was asked for.
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
@@ -164,8 +230,11 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         return filters
 
     # -- masking ------------------------------------------------------------------------------
+    #: Column or field → what a masked role sees instead (an admin adds its own, e.g. the age).
+    masked_columns = {name: f"masked_{name}" for name in SENSITIVE_FIELDS}
+
     def _masked(self, name):
-        return f"masked_{name}" if name in SENSITIVE_FIELDS else name
+        return self.masked_columns.get(name, name)
 
     def get_list_display(self, request):
         fields = super().get_list_display(request)
@@ -198,20 +267,26 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not sees_full_identity(request.user):
             model_fields = {f.name for f in self.model._meta.get_fields()}
-            fields += [f"masked_{name}" for name in SENSITIVE_FIELDS if name in model_fields]
+            fields += [self._masked(name) for name in SENSITIVE_FIELDS if name in model_fields]
         return fields
 
-    @admin.display(description=_("ID number"), ordering="id_number")
+    # No ordering on the masked columns: sorted by the hidden number (or birth date), a row's
+    # place among thousands would date the birthday.
+    @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):
         return id_number_for(None, obj.id_number or "")
 
-    @admin.display(description=_("phone"), ordering="phone")
+    @admin.display(description=_("phone"))
     def masked_phone(self, obj):
         return phone_for(None, obj.phone or "")
 
-    @admin.display(description=_("guardian's phone"), ordering="guardian_phone")
+    @admin.display(description=_("guardian's phone"))
     def masked_guardian_phone(self, obj):
         return phone_for(None, obj.guardian_phone or "")
+
+    @admin.display(description=_("birth year"))
+    def masked_birth_date(self, obj):
+        return mask_birth_date(obj.birth_date)
 
     # -- history (django-simple-history) ----------------------------------------------------
     def _has_history(self):
@@ -226,7 +301,8 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         return obj
 
     def history_view(self, request, object_id, extra_context=None):
-        self._scoped_object_or_404(request, object_id)
+        obj = self._scoped_object_or_404(request, object_id)
+        self._log_access(request, "history", obj=obj)
         if not self._has_history():
             return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
@@ -234,7 +310,8 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not self._has_history():
             raise Http404
-        self._scoped_object_or_404(request, object_id)
+        obj = self._scoped_object_or_404(request, object_id)
+        self._log_access(request, "history", obj=obj, detail=f"version {version_id}")
         # The version page saves a posted form even with reverting disabled; history is read-only.
         if request.method == "POST":
             raise PermissionDenied

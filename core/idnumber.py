@@ -121,13 +121,52 @@ def validate_phone(value) -> None:
         )
 
 
+#: Characters of an ID number a masked role sees: the region code, which the child's village
+#: gives away anyway. See ``mask_id_number`` for why nothing else.
+ID_SHOWN = 6
+#: Leading characters of a phone number a masked role sees (the carrier prefix).
+PHONE_SHOWN = 3
+#: Fewer digits than this and nothing of a phone number is shown.
+PHONE_MIN_HIDDEN = 7
+
+
 def mask_id_number(value: str) -> str:
-    if not value or len(value) < 10:
-        return value or ""
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    """The region code and nothing else: ``141102************``.
+
+    What a masked role is assumed to know anyway: the region code (digits 1–6, from the
+    village), the gender (digit 17 is odd for boys: 5 of 10 values) and the birth year (shown
+    beside the mask instead of the birth date). The check character (18th) follows from the
+    other 17 and adds nothing. That leaves the day of birth within the year (365 or 366), the
+    two free sequence digits 15–16 (100) and the gender digit (5)::
+
+        365 × 100 × 5 = 182,500 candidates  (≥ 1,000 required)
+
+    Even a leaked birth month would leave 28 × 500 = 14,000; the exact birth date would
+    leave 500, which is why no page shows it, nor the age (its daily change dates the
+    birthday), to a masked role. The old mask ``141102********1116`` kept digits 15–18 and
+    hid exactly the birth date the same pages showed: 1 candidate.
+    """
+    if not value:
+        return ""
+    if len(value) < 15:  # not an ID number: nothing of it is safe to show
+        return "*" * len(value)
+    return value[:ID_SHOWN] + "*" * (len(value) - ID_SHOWN)
 
 
 def mask_phone(value: str) -> str:
-    if not value or len(value) < 7:
-        return value or ""
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    """The first three characters and nothing else: ``138********``.
+
+    An 11-digit mobile number is 3 carrier digits, 4 HLR digits and 4 subscriber digits. The
+    HLR block is tied to the city where the number was issued and public lists give the few
+    dozen blocks of a city, so it is counted as known: the 4 hidden subscriber digits alone
+    leave 10^4 = 10,000 candidates (≥ 10,000 required). Keeping the last four, as
+    ``138****5678`` did, left only the HLR block to guess: a few dozen candidates. A landline
+    keeps three characters of its area code and hides its 7 or 8 digit number (≥ 10^7).
+    Anything with fewer than ``PHONE_MIN_HIDDEN`` digits after the prefix is hidden whole.
+    """
+    if not value:
+        return ""
+    digits_after = sum(ch.isdigit() for ch in value[PHONE_SHOWN:])
+    if digits_after < PHONE_MIN_HIDDEN:
+        return "*" * len(value)
+    return value[:PHONE_SHOWN] + "*" * (len(value) - PHONE_SHOWN)

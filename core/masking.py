@@ -1,11 +1,39 @@
 """Who sees full ID and phone numbers, and the masked form everybody else sees.
 
-One place for the rule, used by admin lists, autocomplete labels, history, exports and pages.
+One place for the rule, used by admin lists, autocomplete labels, history, exports, searches,
+the audit log and pages. The rule (README, 脱敏规则): for a role without
+``children.view_full_identity`` nothing it can see, download or query narrows a child's ID
+number below 1,000 candidates or a phone number below 10,000. The arithmetic is in
+``core.idnumber.mask_id_number`` and ``mask_phone``; what it assumes is shown beside a masked
+number is kept here: the birth year, never the birth date or the age.
 """
 
-from core.idnumber import mask_id_number, mask_phone
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
+
+from core.idnumber import mask_id_number, mask_phone, normalise_phone, normalise_text, parse_id_number, validate_phone
+from core.signals import access_logged
 
 FULL_IDENTITY_PERMISSION = "children.view_full_identity"
+
+#: Field names holding an ID or phone number, wherever they are (child, mother, guardian).
+IDENTITY_FIELDS = frozenset({"id_number", "phone", "guardian_phone"})
+
+#: The one answer when a number is registered outside the user's scope (admin forms and
+#: imports): it says nothing about where, names who can find out, and the attempt is logged.
+REFUSED = {
+    "id_number": gettext_lazy(
+        "This ID number cannot be registered; ask the county (district) federation administrator to check it."
+    ),
+    "phone": gettext_lazy(
+        "This phone number cannot be registered; ask the county (district) federation administrator to check it."
+    ),
+}
+
+_DIGIT_RUN = re.compile(r"\d[\d\s-]{2,}[\dX]|\d{4,}", re.IGNORECASE)
 
 
 def sees_full_identity(user) -> bool:
@@ -18,3 +46,60 @@ def id_number_for(user, value: str) -> str:
 
 def phone_for(user, value: str) -> str:
     return value if sees_full_identity(user) else mask_phone(value)
+
+
+def mask_birth_date(day: datetime.date | None) -> str:
+    """The birth year only: with the masked ID it leaves ≥ 182,500 candidates (see mask_id_number)."""
+    return gettext("%(year)s (year only)") % {"year": day.year} if day else ""
+
+
+def birth_date_for(user, day: datetime.date | None):
+    """The birth date for a role that sees full numbers, else its year as text."""
+    return day if sees_full_identity(user) else mask_birth_date(day)
+
+
+def age_for(user, child) -> int | None:
+    """The age, or None for a masked role: the day it goes up is the birthday."""
+    return child.age if sees_full_identity(user) else None
+
+
+def complete_identity(term: str) -> str:
+    """``term`` as a stored ID or phone number when it is a complete, valid one; else ''.
+
+    Masked roles search these fields only by the complete value: a prefix or a tail would
+    let them rebuild a number a few digits at a time.
+    """
+    text = normalise_text(term).replace(" ", "").upper()
+    try:
+        return parse_id_number(text).number
+    except ValidationError:
+        pass
+    phone = normalise_phone(text)
+    try:
+        validate_phone(phone)
+    except ValidationError:
+        return ""
+    return phone
+
+
+def mask_query(text: str) -> str:
+    """A search query as the audit log keeps it: every run of four or more digits masked."""
+
+    def hide(match):
+        run = re.sub(r"[\s-]", "", match.group(0))
+        if len(run) >= 15:
+            return mask_id_number(run.upper())
+        return mask_phone(run) if len(run) >= 10 else "*" * len(run)
+
+    return _DIGIT_RUN.sub(hide, normalise_text(text))
+
+
+def log_refusal(*, user, number: str, place: str, field: str = "id_number") -> None:
+    """An audit record of an attempt to register a number taken outside the user's scope (masked)."""
+    access_logged.send(sender=None, user=user, kind="refused", place=place, detail=number, field=field)
+
+
+def refuse_registration(*, user, number: str, place: str, field: str = "id_number") -> str:
+    """Log the attempt and give the message for a number taken elsewhere."""
+    log_refusal(user=user, number=number, place=place, field=field)
+    return str(REFUSED[field])

@@ -14,3 +14,8 @@ ledger_exported = Signal()
 
 #: When a person opens a child's record (admin change view or profile page). kwargs: user, child.
 child_record_viewed = Signal()
+
+#: Something worth an audit record that is not an import, export or record view. kwargs: user,
+#: kind (str: search|history|photo|job_file|preview|refused), place (str: the page or register),
+#: detail (str: the query — masked by the receiver — or the file name), child (optional).
+access_logged = Signal()

@@ -23,7 +23,7 @@ ROLES = {
     # 市/县妇联管理员: everything in their region.
     "admin": _perms(["view", "add", "change"], REGISTERS)
     + [("children", "view_full_identity"), ("regions", "view_staffprofile")]
-    + _perms(["view"], {"audit": ["loginevent", "recordview", "ledgerevent"]})
+    + _perms(["view"], {"audit": ["loginevent", "recordview", "ledgerevent", "accessevent"]})
     + _perms(["view"], {"closing": ["monthclose", "correction"]})
     + [("closing", "close_month")],
     # 乡镇工作人员: read the registers, record visits and activities.

@@ -12,6 +12,7 @@ from children.models import CardColour
 from core.ledger.files import read_grid
 from core.ledger.workbook import open_workbook
 from core.masking import id_number_for
+from core.signals import ledger_exported
 from regions.services import regions_load
 
 PROGRESS_ROWS = 1000
@@ -99,6 +100,8 @@ def write_visit_ledger(user, month: date, region, path, progress) -> dict:
     finally:
         workbook.close()
     progress(done, max(total, done))
+    filters = {"month": f"{month:%Y-%m}", "region": region.code if region else ""}
+    ledger_exported.send(sender=Visit, user=user, ledger="visits", rows=done, filters=filters)
     return {"rows": done}
 
 

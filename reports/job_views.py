@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from core.downloads import as_attachment
+from core.signals import access_logged
 from reports.jobs import job_status
 from reports.models import Job, JobStatus
 
@@ -33,5 +34,6 @@ def job_file(request, pk):
         handle = job.result.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    access_logged.send(sender=Job, user=request.user, kind="job_file", place=job.kind, detail=job.result_name)
     name = job.result_name or "result.xlsx"
     return _private(as_attachment(FileResponse(handle, as_attachment=True, filename=name), name))

@@ -26,7 +26,7 @@ from activities.models import Activity, Visit
 from children.models import CardColour, Child, Gender
 from core.idnumber import mask_id_number, mask_phone
 from core.ledger.workbook import open_workbook
-from core.masking import sees_full_identity
+from core.masking import mask_birth_date, sees_full_identity
 from core.signals import ledger_exported
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Training
@@ -166,9 +166,9 @@ def write_ledger(
         book = LedgerBook(target, title=ledger_title(figures), max_rows=max_rows)
         rows = LedgerRows(scope, month=figures.month, end=figures.end, as_of=figures.as_of)
         full = mask_for is None or sees_full_identity(mask_for)
-        id_no, phone = (_as_is, _as_is) if full else (mask_id_number, mask_phone)
+        id_no, phone, born = (_as_is, _as_is, _as_is) if full else (mask_id_number, mask_phone, mask_birth_date)
         total = _summary(book, figures)
-        total += _children_sheet(book, rows.children(), id_no, phone)
+        total += _children_sheet(book, rows.children(), id_no, phone, born)
         total += _pairing_sheet(book, rows.pairings(), id_no, phone)
         total += _activities_sheet(book, rows.activities())
         total += _trainings_sheet(book, rows.trainings())
@@ -371,7 +371,7 @@ CHILD_COLUMNS = [
 ]
 
 
-def _children_sheet(book, rows, id_no, phone) -> int:
+def _children_sheet(book, rows, id_no, phone, birth=_as_is) -> int:
     sheet = book.sheet("基础台账", CHILD_COLUMNS)
     genders, colours = _labels(Gender.choices), _labels(CardColour.choices)
     for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
@@ -383,7 +383,7 @@ def _children_sheet(book, rows, id_no, phone) -> int:
                 name,
                 genders.get(gender, gender),
                 id_no(number),
-                born,
+                birth(born),
                 category,
                 "、".join(difficulties),
                 colours.get(colour, colour),

@@ -133,7 +133,7 @@ class VolunteerResource(LedgerResource):
                 write=lambda: self.save_volunteer(mother, team),
             )
         if mother.pk not in self.in_scope:
-            problems.add(row, "phone", gettext("this caring mother is registered outside your area"))
+            problems.add(row, "phone", self.refuse(phone, "phone"))
             return None
         changed = self.changes(mother, values)
         if team is not None and mother.team_id != team.pk:

@@ -32,8 +32,8 @@ from simple_history.utils import bulk_create_with_history
 from tablib import Dataset
 
 from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
-from core.masking import sees_full_identity
-from core.signals import ledger_exported, ledger_imported
+from core.masking import REFUSED, log_refusal, sees_full_identity
+from core.signals import access_logged, ledger_exported, ledger_imported
 from regions.models import Level, Region
 from regions.scoping import user_region
 
@@ -409,10 +409,22 @@ class LedgerResource(resources.ModelResource):
         return not any(text(v) for k, v in row.cells.items() if k != "__serial__")
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
+        self.refused = []
         result = super().import_data(
             dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True, **kwargs
         )
-        if not dry_run and not result.has_errors() and not result.has_validation_errors():
+        # Logged after the import's transaction, which a preview or a failed import rolls back.
+        for number, kind in self.refused:
+            log_refusal(user=self.user, number=number, place=f"import:{self.ledger}", field=kind)
+        if dry_run:  # a preview shows the file's rows: logged like a view
+            access_logged.send(
+                sender=type(self),
+                user=self.user,
+                kind="preview",
+                place=self.ledger,
+                detail=kwargs.get("file_name") or "",
+            )
+        elif not result.has_errors() and not result.has_validation_errors():
             ledger_imported.send(
                 sender=type(self),
                 user=self.user,
@@ -604,6 +616,13 @@ class LedgerResource(resources.ModelResource):
             filters=kwargs.get("filters") or {},
         )
         return dataset
+
+    def refuse(self, number: str, field: str = "id_number") -> str:
+        """The message for a number registered outside the user's scope; the attempt is logged."""
+        if not hasattr(self, "refused"):  # rows planned outside import_data
+            self.refused = []
+        self.refused.append((number, field))
+        return str(REFUSED[field])
 
     def mask_id(self, value: str) -> str:
         from core.masking import id_number_for

@@ -38,7 +38,7 @@ def child_a(world):
 def test_it_masks_id_numbers_in_the_child_list_for_township_staff(client, users, child_a):
     client.force_login(users["town_a"])
     page = client.get(reverse("admin:children_child_changelist")).content.decode()
-    masked = child_a.id_number[:6] + "********" + child_a.id_number[-4:]
+    masked = child_a.id_number[:6] + "*" * 12
     assert masked in page and child_a.id_number not in page
 
 
@@ -53,7 +53,7 @@ def test_it_masks_phones_in_the_mother_list_and_search_results(client, users, wo
     client.force_login(users["viewer"])
     page = client.get(reverse("admin:volunteers_volunteer_changelist"), {"q": mother.name}).content.decode()
     assert mother.name in page
-    assert mother.phone[:3] + "****" + mother.phone[-4:] in page
+    assert mother.phone[:3] + "*" * 8 in page
     assert mother.phone not in page
 
 
@@ -61,7 +61,7 @@ def test_it_masks_identity_on_the_change_form_without_the_permission(client, use
     client.force_login(users["town_a"])
     page = client.get(reverse("admin:children_child_change", args=[child_a.pk])).content.decode()
     assert child_a.id_number not in page and "13812345678" not in page
-    assert "138****5678" in page
+    assert "138********" in page
     client.force_login(users["admin"])
     page = client.get(reverse("admin:children_child_change", args=[child_a.pk])).content.decode()
     assert child_a.id_number in page and "13812345678" in page
@@ -83,7 +83,7 @@ def test_it_masks_identity_in_history_diffs(client, users, child_a):
     child_a.save()
     client.force_login(users["town_a"])
     page = client.get(reverse("admin:children_child_history", args=[child_a.pk])).content.decode()
-    assert "139****1111" in page and "13900001111" not in page
+    assert "139********" in page and "13900001111" not in page
     assert "13812345678" not in page
     client.force_login(users["admin"])
     page = client.get(reverse("admin:children_child_history", args=[child_a.pk])).content.decode()

@@ -85,6 +85,11 @@ def test_it_rejects_bad_phones(phone):
         validate_phone(phone)
 
 
-def test_masks_keep_only_the_ends():
-    assert mask_id_number("141102201503021234") == "141102********1234"
-    assert mask_phone("13812345678") == "138****5678"
+def test_masks_keep_only_what_other_facts_give_away():
+    # The region code (from the village) and the carrier prefix; never the tail (see the
+    # arithmetic in mask_id_number and mask_phone, and core/tests/test_masking_reconstruction.py).
+    assert mask_id_number("141102201503021234") == "141102************"
+    assert mask_phone("13812345678") == "138********"
+    assert mask_phone("0358-1234567") == "035*********"
+    assert mask_phone("12345") == "*****"
+    assert mask_id_number("1234") == "****"
