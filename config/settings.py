@@ -181,6 +181,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_FAILURE_WINDOW = datetime.timedelta(minutes=15)
 LOGIN_LOCKOUT_DURATION = datetime.timedelta(minutes=30)
 AXES_COOLOFF_TIME = "core.security.axes_cool_off"
+AXES_USERNAME_CALLABLE = "core.security.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
@@ -250,6 +251,8 @@ UNFOLD = {
     "SITE_TITLE": _("Caring Mothers"),
     "SITE_HEADER": _("Caring Mothers pairing care"),
     "SITE_SUBHEADER": _("Women's federation case management"),
+    # The username is normalised by the same function axes locks with (core.security).
+    "LOGIN": {"form": "core.security.LoginForm"},
     "SITE_SYMBOL": "volunteer_activism",
     "SHOW_LANGUAGES": False,
     # "View on site" on a child's admin page opens the child's profile (档案).
