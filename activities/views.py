@@ -4,6 +4,7 @@ Pages outside the admin; every row is reached through ``for_user`` like in the a
 """
 
 import re
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -20,7 +21,7 @@ from core.idnumber import mask_id_number, normalise_text
 
 from .forms import VisitEntryForm, current_mother_ids
 from .models import Visit, VisitMode, VisitPhoto
-from .services import visit_add_photos, visit_record
+from .services import DuplicateVisit, visit_add_photos, visit_record
 
 LOGIN_URL = reverse_lazy("admin:login")
 SEARCH_LIMIT = 20
@@ -81,9 +82,17 @@ def visit_entry(request):
         child = _chosen_child(user, request.POST.get("child"))
         form = VisitEntryForm(request.POST, request.FILES, user=user, child=child)
         if form.is_valid():
-            visit = _save(form, user)
-            messages.success(request, _("The visit has been saved."))
-            return redirect("activities:visit_saved", pk=visit.pk)
+            try:
+                visit = _save(form, user)
+            except DuplicateVisit as duplicate:
+                if duplicate.existing.entry_token != form.cleaned_data["entry_token"]:
+                    form.add_error(None, duplicate)
+                else:
+                    messages.info(request, _("This visit had already been saved; it was not stored twice."))
+                    return redirect("activities:visit_saved", pk=duplicate.existing.pk)
+            else:
+                messages.success(request, _("The visit has been saved."))
+                return redirect("activities:visit_saved", pk=visit.pk)
     else:
         child = _chosen_child(user, request.GET.get("child"))
         if child is None:
@@ -105,6 +114,7 @@ def visit_entry(request):
                 "visited_on": timezone.localdate(),
                 "visitors": current_mother_ids(child),
                 "mode": form_default_mode(),
+                "entry_token": uuid.uuid4(),
             },
         )
     current = current_mother_ids(child) if child else []
@@ -139,6 +149,7 @@ def _save(form, user) -> Visit:
             goods_value=data["goods_value"],
             reassessed_colour=data["reassessed_colour"],
             reassessment_reason=data["reassessment_reason"].strip(),
+            entry_token=data["entry_token"],
             by=user,
         )
         if data["photos"]:
