@@ -107,6 +107,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
+# A kept connection is checked before its first use in each request (and each worker loop): after
+# a database restart the next request reconnects instead of failing with a 500.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles any query it estimates as expensive — the region-wide counts of
     # the dashboard and ledgers — and each runs once: the compile cost 1.5 s of a 2.1 s query
@@ -238,6 +241,13 @@ _tasks_backend = env.str("DJANGO_TASKS_BACKEND", default="database")
 if _tasks_backend not in TASKS_BACKENDS:
     raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
+# A running job's heartbeat is written this often (seconds); a running job whose last heartbeat
+# is older than JOB_STALE_AFTER_SECONDS lost its worker and is failed (by the next
+# `manage.py job_worker` start and by `fail_stale_jobs`). A job queued longer than
+# JOB_QUEUED_WARNING_SECONDS tells its page that no worker seems to be running.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
+JOB_QUEUED_WARNING_SECONDS = env.int("JOB_QUEUED_WARNING_SECONDS", default=60)
 # Largest upload accepted for an import job (bytes).
 JOB_UPLOAD_MAX_BYTES = env.int("JOB_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
