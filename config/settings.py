@@ -230,7 +230,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Background jobs (reports.jobs) run on django-tasks with its database backend: the queue is a
-# table in the same PostgreSQL, the worker is `manage.py db_worker` (started by `make run` in
+# table in the same PostgreSQL, the worker is `manage.py job_worker` (started by `make run` in
 # development, by a systemd unit in production; see README). DJANGO_TASKS_BACKEND=immediate
 # runs each job inside the request that starts it (tests use this).
 TASKS_BACKENDS = {

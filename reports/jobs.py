@@ -2,7 +2,8 @@
 
 Runner: django-tasks (the backport of Django 6's ``django.tasks``) with its database backend
 (django-tasks-db): the queue is a table in the project's own database and the worker is
-``manage.py db_worker``. Moving to Django 6's built-in framework later means changing the
+``manage.py job_worker`` (reports.worker: django-tasks-db's ``db_worker`` that survives a lost
+connection). Moving to Django 6's built-in framework later means changing the
 ``django_tasks`` import below to ``django.tasks``.
 
 The services, all keyword-only:
