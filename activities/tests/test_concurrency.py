@@ -73,7 +73,7 @@ def test_two_confirms_of_the_same_activities_file_at_once_store_each_activity_on
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Activity.objects.count() == before + 50
-    assert sorted(r["new"] for r in results) == [0, 50]
+    assert sorted((r["new"], r["skipped"], r["errors"]) for r in results) == [(0, 50, 0), (50, 0, 0)]
 
 
 def test_the_database_refuses_a_second_copy_of_a_visit_saved_at_the_same_moment(world, users):
@@ -129,3 +129,24 @@ def test_the_visit_form_posted_twice_at_the_same_moment_stores_one_visit(world, 
     visit = Visit.objects.get(entry_token=token)
     saved = reverse("activities:visit_saved", args=[visit.pk])
     assert [(r.status_code, r["Location"]) for r in responses] == [(302, saved), (302, saved)]
+
+
+def test_two_confirms_of_the_same_childrens_register_at_once_store_each_child_once(world, users):
+    from children.models import CardChange, Child
+    from core.tests.ledger_helpers import id_number
+
+    header = ["姓名", "身份证号码", "村（社区）", "儿童类别"]
+    village = world["regions"]["village_a1"].name
+    rows = [[f"并发童{n}", id_number(serial=n), village, "农村留守儿童"] for n in range(20, 60)]
+    data = xlsx([header, *rows])
+    before = Child.objects.count()
+
+    results = together(
+        lambda: counts(import_bytes("children", data, users["town_a"])),
+        lambda: counts(import_bytes("children", data, users["admin"])),
+    )
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Child.objects.count() == before + 40
+    assert sorted((r["new"], r["errors"]) for r in results) == [(0, 0), (40, 0)]
+    assert CardChange.objects.filter(child__name__startswith="并发童").count() == 40  # one first colour each
