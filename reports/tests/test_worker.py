@@ -183,4 +183,5 @@ def test_the_worker_survives_losing_its_database_connection_and_runs_the_next_jo
     finally:
         worker.running = False
         thread.join(10)
+        Job.objects.filter(user=owner).delete()
         owner.delete()
