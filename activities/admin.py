@@ -6,8 +6,10 @@ from core.admin import LargeTableAdmin, LookupAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from volunteers.models import Volunteer
 
+from .forms import VisitAdminForm
 from .models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
 from .resources import ActivityResource, VisitResource
+from .services import visit_save
 
 
 @admin.register(VisitMode)
@@ -40,12 +42,17 @@ class WorkstationAdmin(ScopedAdmin):
 @admin.register(Visit)
 class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
     resource_classes = [VisitResource]
+    form = VisitAdminForm
     list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
     list_filter = [TownshipFilter, "mode", "visited_on", "reassessed_colour"]
     search_fields = ["child__name", "child__id_number", "visitors__name", "staff_visitors"]
     list_select_related = ["child", "mode"]
     autocomplete_fields = ["child", "mode", "visitors"]
     readonly_fields = ["recorded_by"]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service: the reassessment moves the card, recorded_by is set, the key kept.
+        visit_save(visit=obj, visitors=form.cleaned_data.get("visitors") or [], by=request.user)
 
     def get_queryset(self, request):
         names = Volunteer.objects.only("id", "name")

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from children.models import CardColour, Child
 from volunteers.models import Volunteer
 
-from .models import VisitMode
+from .models import Visit, VisitMode
 from .photos import clean_photos
-from .services import MAX_PHOTOS_PER_VISIT
+from .services import MAX_PHOTOS_PER_VISIT, visit_find_duplicate
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -101,6 +101,15 @@ class VisitEntryForm(forms.Form):
         help_text=_("Up to 6 JPEG or PNG photos; location data is removed."),
         widget=MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png"}),
     )
+    # Issued with the page, stored with the visit it saves: the same form sent again (a double
+    # tap, a resend after a lost connection) finds that visit instead of storing another.
+    entry_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("This form has expired; open the visit page again."),
+            "invalid": _("This form has expired; open the visit page again."),
+        },
+    )
 
     def __init__(self, *args, user, child=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,4 +143,40 @@ class VisitEntryForm(forms.Form):
         # visit dates (a masked role sees the birth year, see core.idnumber.mask_id_number).
         if child is not None and day is not None and day.year < child.birth_date.year:
             self.add_error("visited_on", _("The visit date is before the child's birth date."))
+        return data
+
+
+class VisitAdminForm(forms.ModelForm):
+    """The admin's visit form: a visit already recorded is a form error, before anything is saved."""
+
+    class Meta:
+        model = Visit
+        fields = [
+            "child",
+            "visited_on",
+            "mode",
+            "visitors",
+            "staff_visitors",
+            "findings",
+            "help_given",
+            "goods_value",
+            "reassessed_colour",
+            "notes",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(key) is not None for key in ("child", "visited_on", "mode")):
+            probe = Visit(
+                pk=self.instance.pk,
+                child=data["child"],
+                visited_on=data["visited_on"],
+                mode=data["mode"],
+                staff_visitors=data.get("staff_visitors") or "",
+            )
+            existing = visit_find_duplicate(visit=probe, visitors=data.get("visitors") or [])
+            if existing is not None:
+                raise forms.ValidationError(
+                    _("This visit is already recorded (%(visit)s)."), code="duplicate_visit", params={"visit": existing}
+                )
         return data

@@ -110,9 +110,14 @@ class Visit(TimeStamped):
         related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
+    #: activities.services.visit_natural_key of child, date, mode and visitors, filled by the
+    #: visit service; empty only on the later copies of visits stored twice before it existed.
+    natural_key = models.CharField(_("natural key"), max_length=64, unique=True, null=True, editable=False)
+    #: the one-time token of the phone form that stored this visit (a resubmission finds it)
+    entry_token = models.UUIDField(_("form token"), unique=True, null=True, editable=False)
 
     objects = VisitQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[visitors])
+    history = HistoricalRecords(excluded_fields=["updated_at", "natural_key", "entry_token"], m2m_fields=[visitors])
 
     class Meta:
         verbose_name = _("visit")
@@ -188,6 +193,8 @@ class Activity(TimeStamped):
         indexes = [models.Index(fields=["held_on"], name="activity_held_on")]
         constraints = [
             models.CheckConstraint(condition=models.Q(goods_value__gte=0), name="activity_goods_not_negative"),
+            # The activity ledger's natural key (activities.resources.ActivityResource).
+            models.UniqueConstraint(fields=["title", "held_on", "region"], name="activity_unique_title_date_township"),
         ]
 
     def __str__(self):

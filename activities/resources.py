@@ -11,7 +11,7 @@ from core.ledger.resources import LedgerResource, LookupIndex, MotherIndex, Plan
 from core.ledger.values import parse_colour, parse_count, parse_date, parse_money, split_list, text
 
 from .models import Activity, ActivityType, Visit, VisitMode
-from .services import visit_record
+from .services import visit_natural_key, visit_record
 
 COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
 
@@ -65,7 +65,10 @@ class VisitResource(LedgerResource):
 
     @staticmethod
     def key(child_id, day, mode_id, visitor_ids, staff):
-        return (child_id, day, mode_id, frozenset(visitor_ids), text(staff))
+        # The visit service's key, which the database holds unique.
+        return visit_natural_key(
+            child_id=child_id, visited_on=day, mode_id=mode_id, visitor_ids=visitor_ids, staff_visitors=staff
+        )
 
     def visitors(self, row, problems):
         mothers, staff = [], []

@@ -1,14 +1,17 @@
 """Recording visits and activities: one path for the admin, the phone page and imports."""
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from children.models import Child
 from children.services import child_change_colour
+from core.idnumber import normalise_text
 
 from .models import Visit, VisitMode, VisitPhoto
 
@@ -18,7 +21,88 @@ REASSESSMENT_REASON = "走访评估"
 MAX_PHOTOS_PER_VISIT = 6
 
 
+class DuplicateVisit(ValidationError):
+    """The visit is already recorded (same natural key, or the same form submitted again)."""
+
+    def __init__(self, existing: Visit):
+        super().__init__(_("This visit is already recorded (%(visit)s).") % {"visit": existing}, code="duplicate_visit")
+        self.existing = existing
+
+
+def visit_natural_key(*, child_id: int, visited_on: datetime.date, mode_id: int, visitor_ids, staff_visitors="") -> str:
+    """The key the visit ledger identifies a visit by: child, date, mode, the mothers who went
+    and the staff who went. Stored hashed on the visit (the mothers are a set, which a unique
+    constraint cannot cover) so that the database refuses a second copy whoever writes it.
+    Frozen in migration 0005, which filled it for visits stored before."""
+    mothers = ",".join(str(pk) for pk in sorted({int(pk) for pk in visitor_ids}))
+    raw = f"{child_id}|{visited_on.isoformat()}|{mode_id}|{mothers}|{normalise_text(staff_visitors)}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def visit_find_duplicate(*, visit: Visit, visitors, entry_token=None) -> Visit | None:
+    """The stored visit ``visit`` would duplicate (by natural key or by form token), if any."""
+    key = _key_of(visit, visitors)
+    same = Q(natural_key=key) | (Q(entry_token=entry_token) if entry_token else Q(pk__in=[]))
+    return Visit.objects.filter(same).exclude(pk=visit.pk).select_related("child").first()
+
+
+def _key_of(visit: Visit, visitors) -> str:
+    return visit_natural_key(
+        child_id=visit.child_id,
+        visited_on=visit.visited_on,
+        mode_id=visit.mode_id,
+        visitor_ids=[getattr(v, "pk", v) for v in visitors],
+        staff_visitors=visit.staff_visitors,
+    )
+
+
 @transaction.atomic
+def visit_save(*, visit: Visit, visitors=(), reassessment_reason: str = "", entry_token=None, by=None) -> Visit:
+    """Save a new or changed visit with its mothers; the one way visits are written (phone page,
+    admin, import).
+
+    A reassessed colour that differs from the card changes it (with history). A visit already
+    recorded raises ``DuplicateVisit`` naming it — also when the other copy is being saved by
+    another request at this very moment (the unique key waits for it, then refuses).
+    """
+    visitors = list(visitors)
+    if visit.pk is None:
+        visit.recorded_by = visit.recorded_by or by
+        visit.entry_token = entry_token
+        assessed_before = ""
+    else:
+        assessed_before = Visit.objects.filter(pk=visit.pk).values_list("reassessed_colour", flat=True).first()
+    visit.natural_key = _key_of(visit, visitors)
+    visit.full_clean(exclude=["natural_key", "entry_token"], validate_unique=False)
+    existing = visit_find_duplicate(visit=visit, visitors=visitors, entry_token=entry_token)
+    if existing is not None:
+        raise DuplicateVisit(existing)
+    try:
+        with transaction.atomic():
+            visit.save()
+    except IntegrityError:
+        existing = visit_find_duplicate(visit=visit, visitors=visitors, entry_token=entry_token)
+        if existing is None:
+            raise
+        if visit._state.adding:
+            visit.pk = None
+        raise DuplicateVisit(existing) from None
+    visit.visitors.set(visitors)
+    child = visit.child
+    # Only a new or changed assessment moves the card: re-saving an old visit must not undo
+    # a colour changed since.
+    assessed = visit.reassessed_colour if visit.reassessed_colour != assessed_before else ""
+    if assessed and assessed != child.card_colour:
+        child_change_colour(
+            child=child,
+            to_colour=assessed,
+            effective_on=visit.visited_on,
+            reason=reassessment_reason or REASSESSMENT_REASON,
+            by=by,
+        )
+    return visit
+
+
 def visit_record(
     *,
     child: Child,
@@ -32,9 +116,10 @@ def visit_record(
     reassessed_colour: str = "",
     reassessment_reason: str = "",
     notes: str = "",
+    entry_token=None,
     by=None,
 ) -> Visit:
-    """Save a visit; a reassessed colour that differs from the card changes it (with history)."""
+    """Record a new visit (see ``visit_save``)."""
     visit = Visit(
         child=child,
         visited_on=visited_on,
@@ -44,22 +129,11 @@ def visit_record(
         help_given=help_given,
         goods_value=goods_value,
         reassessed_colour=reassessed_colour,
-        recorded_by=by,
         notes=notes,
     )
-    visit.full_clean()
-    visit.save()
-    if visitors:
-        visit.visitors.set(visitors)
-    if reassessed_colour and reassessed_colour != child.card_colour:
-        child_change_colour(
-            child=child,
-            to_colour=reassessed_colour,
-            effective_on=visited_on,
-            reason=reassessment_reason or REASSESSMENT_REASON,
-            by=by,
-        )
-    return visit
+    return visit_save(
+        visit=visit, visitors=visitors, reassessment_reason=reassessment_reason, entry_token=entry_token, by=by
+    )
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@
 Pages outside the admin; every row is reached through ``for_user`` like in the admin.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
@@ -21,7 +23,7 @@ from core.signals import access_logged
 
 from .forms import VisitEntryForm, current_mother_ids
 from .models import Visit, VisitMode, VisitPhoto
-from .services import visit_add_photos, visit_record
+from .services import DuplicateVisit, visit_add_photos, visit_record
 
 LOGIN_URL = reverse_lazy("admin:login")
 SEARCH_LIMIT = 20
@@ -89,9 +91,17 @@ def visit_entry(request):
         child = _chosen_child(user, request.POST.get("child"))
         form = VisitEntryForm(request.POST, request.FILES, user=user, child=child)
         if form.is_valid():
-            visit = _save(form, user)
-            messages.success(request, _("The visit has been saved."))
-            return redirect("activities:visit_saved", pk=visit.pk)
+            try:
+                visit = _save(form, user)
+            except DuplicateVisit as duplicate:
+                if duplicate.existing.entry_token != form.cleaned_data["entry_token"]:
+                    form.add_error(None, duplicate)
+                else:
+                    messages.info(request, _("This visit had already been saved; it was not stored twice."))
+                    return redirect("activities:visit_saved", pk=duplicate.existing.pk)
+            else:
+                messages.success(request, _("The visit has been saved."))
+                return redirect("activities:visit_saved", pk=visit.pk)
     else:
         child = _chosen_child(user, request.GET.get("child"))
         if child is None:
@@ -113,6 +123,7 @@ def visit_entry(request):
                 "visited_on": timezone.localdate(),
                 "visitors": current_mother_ids(child),
                 "mode": form_default_mode(),
+                "entry_token": uuid.uuid4(),
             },
         )
     current = current_mother_ids(child) if child else []
@@ -147,6 +158,7 @@ def _save(form, user) -> Visit:
             goods_value=data["goods_value"],
             reassessed_colour=data["reassessed_colour"],
             reassessment_reason=data["reassessment_reason"].strip(),
+            entry_token=data["entry_token"],
             by=user,
         )
         if data["photos"]:

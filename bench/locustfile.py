@@ -17,6 +17,8 @@ from locust import HttpUser, between, task
 USERS = json.loads(Path(os.environ["BENCH_LOAD_USERS"]).read_text(encoding="utf-8"))
 TOKENS = open(os.environ["BENCH_LOAD_TOKENS"], "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The visit form's one-time submission token (activities.forms.VisitEntryForm.entry_token).
+ENTRY_TOKEN_INPUT = re.compile(r'name="entry_token" value="([^"]+)"')
 _next = iter(range(10**9))
 
 
@@ -54,8 +56,9 @@ class TownshipUser(HttpUser):
         child = random.choice(self.me["children"])  # noqa: S311
         form = self.client.get(f"/visits/new/?child={child}", name="visit form")
         match = CSRF_INPUT.search(form.text)
-        if not match:
-            form.failure("no CSRF token on the visit form")
+        entry = ENTRY_TOKEN_INPUT.search(form.text)
+        if not match or not entry:
+            form.failure("no CSRF or submission token on the visit form")
             return
         token = uuid.uuid4().hex
         with self.client.post(
@@ -65,10 +68,12 @@ class TownshipUser(HttpUser):
                 "child": child,
                 "visited_on": self.me["today"],
                 "mode": self.me["mode"],
-                "staff_visitors": "压测",
+                # A distinct visitor each time: the same child, day, mode and visitors is one visit.
+                "staff_visitors": f"压测{token[:8]}",
                 "findings": f"压测走访 {token}",
                 "goods_value": "0",
                 "reassessed_colour": "",
+                "entry_token": entry.group(1),
             },
             name="visit submit",
             allow_redirects=False,

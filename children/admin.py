@@ -21,6 +21,7 @@ from .filters import PairingStatusFilter, VisitStatusFilter, overdue_red_first
 from .forms import ChildAdminForm
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
 from .resources import ChildResource
+from .services import child_register
 
 #: Red first, then yellow, then green — the order of urgency, not of the alphabet.
 COLOUR_RANK = Case(
@@ -137,6 +138,12 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
     @action(description=_("Exit the programme"), url_path="exit", permissions=["change"])
     def exit_detail(self, request, object_id):
         return detail_form_action(self, request, object_id, **exit_child(request))
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:  # through the service: the first colour is a card change like every later one
+            child_register(child=obj, by=request.user)
 
     def get_changelist(self, request, **kwargs):
         return overdue_red_first(super().get_changelist(request, **kwargs))

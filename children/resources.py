@@ -5,7 +5,7 @@ from django.utils.translation import gettext
 from import_export.results import RowResult
 
 from children.models import Child, ChildCategory, DifficultyType
-from children.services import child_change_colour
+from children.services import child_change_colour, child_record_first_colours
 from core.idnumber import parse_id_number
 from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
 from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Plan, RegionIndex
@@ -191,12 +191,15 @@ class ChildResource(LedgerResource):
             ],
             batch_size=self.batch_size,
         )
+        child_record_first_colours(children=children, by=self.user, reason=IMPORT_REASON)
 
     def save_child(self, child, difficulties, colour):
         """The one place children are written by an import, one at a time."""
         is_new = child.pk is None
         self.check_instance(child)
         self.record_by_importer(child).save()
+        if is_new:
+            child_record_first_colours(children=[child], by=self.user, reason=IMPORT_REASON)
         if is_new and difficulties:
             through = Child.difficulties.through
             through.objects.bulk_create([through(child=child, difficultytype=d) for d in difficulties])

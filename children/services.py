@@ -4,9 +4,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from .models import CardChange, CardColour, Child
+
+#: The reason on the card change that records a new child's first colour.
+FIRST_COLOUR_REASON = "建档评估"
 
 
 @transaction.atomic
@@ -37,6 +42,24 @@ def child_change_colour(
     child.card_colour = to_colour
     child.save(update_fields=["card_colour", "updated_at"])
     return change
+
+
+@transaction.atomic
+def child_register(*, child: Child, by=None, reason: str = FIRST_COLOUR_REASON) -> Child:
+    """Add a new child; its first card colour is a card change from none, like every later one."""
+    child.save()
+    child_record_first_colours(children=[child], by=by, reason=reason)
+    return child
+
+
+def child_record_first_colours(*, children, by=None, reason: str = FIRST_COLOUR_REASON) -> list[CardChange]:
+    """The first card colour of children just created (one insert for many: imports use it)."""
+    today = timezone.localdate()
+    changes = [
+        CardChange(child=c, from_colour="", to_colour=c.card_colour, effective_on=today, reason=reason, changed_by=by)
+        for c in children
+    ]
+    return bulk_create_with_history(changes, CardChange, batch_size=1000, default_user=by, default_change_reason=reason)
 
 
 @transaction.atomic

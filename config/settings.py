@@ -110,6 +110,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
+# A kept connection is checked before its first use in each request (and each worker loop): after
+# a database restart the next request reconnects instead of failing with a 500.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles any query it estimates as expensive — the region-wide counts of
     # the dashboard and ledgers — and each runs once: the compile cost 1.5 s of a 2.1 s query
@@ -187,6 +190,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 LOGIN_FAILURE_WINDOW = datetime.timedelta(minutes=15)
 LOGIN_LOCKOUT_DURATION = datetime.timedelta(minutes=30)
 AXES_COOLOFF_TIME = "core.security.axes_cool_off"
+AXES_USERNAME_CALLABLE = "core.security.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "audit/locked_out.html"
@@ -232,7 +236,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Background jobs (reports.jobs) run on django-tasks with its database backend: the queue is a
-# table in the same PostgreSQL, the worker is `manage.py db_worker` (started by `make run` in
+# table in the same PostgreSQL, the worker is `manage.py job_worker` (started by `make run` in
 # development, by a systemd unit in production; see README). DJANGO_TASKS_BACKEND=immediate
 # runs each job inside the request that starts it (tests use this).
 TASKS_BACKENDS = {
@@ -243,6 +247,13 @@ _tasks_backend = env.str("DJANGO_TASKS_BACKEND", default="database")
 if _tasks_backend not in TASKS_BACKENDS:
     raise ImproperlyConfigured(f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend]}}
+# A running job's heartbeat is written this often (seconds); a running job whose last heartbeat
+# is older than JOB_STALE_AFTER_SECONDS lost its worker and is failed (by the next
+# `manage.py job_worker` start and by `fail_stale_jobs`). A job queued longer than
+# JOB_QUEUED_WARNING_SECONDS tells its page that no worker seems to be running.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
+JOB_QUEUED_WARNING_SECONDS = env.int("JOB_QUEUED_WARNING_SECONDS", default=60)
 
 # Programme rules that federations may tune per deployment.
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)
@@ -256,6 +267,8 @@ UNFOLD = {
     "SITE_TITLE": _("Caring Mothers"),
     "SITE_HEADER": _("Caring Mothers pairing care"),
     "SITE_SUBHEADER": _("Women's federation case management"),
+    # The username is normalised by the same function axes locks with (core.security).
+    "LOGIN": {"form": "core.security.LoginForm"},
     "SITE_SYMBOL": "volunteer_activism",
     "SHOW_LANGUAGES": False,
     # "View on site" on a child's admin page opens the child's profile (档案).

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from activities.models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
+from activities.services import visit_natural_key
 from children.models import CardChange, CardColour, Child, ChildCategory, DifficultyType
 from core.idnumber import check_character
 from core.ledger.files import read_grid
@@ -408,13 +409,20 @@ class Generator:
                 # A few children fall behind, so the overdue list has something to show.
                 if day > behind_from and rng.random() < 0.06:
                     break
-                visits.append(
-                    (child.pk, day, rng.choice(modes), rng.choice(findings), rng.choice(help_given), rng.choice(values))
+                mode = rng.choice(modes)
+                row = (child.pk, day, mode, rng.choice(findings), rng.choice(help_given), rng.choice(values))
+                vid = rng.choice(mothers).pk if mothers else None
+                key = visit_natural_key(
+                    child_id=child.pk, visited_on=day, mode_id=mode, visitor_ids=[vid] if vid else []
                 )
-                visitor_ids.append(rng.choice(mothers).pk if mothers else None)
+                visits.append((*row, key))
+                visitor_ids.append(vid)
                 day += datetime.timedelta(days=max(1, interval - rng.randrange(0, 6)))
         ids = insert_rows(
-            Visit, ["child_id", "visited_on", "mode_id", "findings", "help_given", "goods_value"], visits, with_ids=True
+            Visit,
+            ["child_id", "visited_on", "mode_id", "findings", "help_given", "goods_value", "natural_key"],
+            visits,
+            with_ids=True,
         )
         insert_rows(
             Visit.visitors.through,
@@ -436,16 +444,22 @@ class Generator:
             )
             for t in townships[:6]
         )
-        rows = []
+        rows, used = [], set()
         for i in range(self.size.activities):
             township = townships[i % len(townships)]
             kind = self.rng.choice(types)
             kids, mothers = self.rng.randrange(10, 40), self.rng.randrange(4, 20)
+            title = f"{kind.name}活动（{township.name}）"
+            held_on = self.day_between(self.start, self.today)
+            # Title, date and township are the activity's natural key (unique in the database).
+            while (title, held_on, township.pk) in used:
+                held_on = held_on - datetime.timedelta(days=1) if held_on > self.start else self.today
+            used.add((title, held_on, township.pk))
             rows.append(
                 Activity(
-                    title=f"{kind.name}活动（{township.name}）",
+                    title=title,
                     activity_type=kind,
-                    held_on=self.day_between(self.start, self.today),
+                    held_on=held_on,
                     region=township,
                     place=f"{township.name}爱心妈妈工作站",
                     workstation=stations[i % len(stations)] if i % 2 == 0 else None,

@@ -1,9 +1,34 @@
 """Login throttling rules that django-axes cannot express with its plain settings."""
 
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.utils import timezone
+from unfold.forms import AuthenticationForm
+
+
+def normalise_username(value) -> str:
+    """The one form of a typed username: what the login form authenticates, axes counts and
+    locks, and the lockout check looks up (NFKC and no surrounding spaces, as Django's
+    ``UsernameField`` does). Read anywhere else, " user" would escape the lock on "user"."""
+    return unicodedata.normalize("NFKC", str(value or "")).strip()
+
+
+def axes_username(request, credentials=None) -> str:
+    """``AXES_USERNAME_CALLABLE``: the normalised username from the credentials or the POST."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        return normalise_username(credentials.get(field))
+    data = getattr(request, "data", None) or getattr(request, "POST", {})
+    return normalise_username(data.get(field))
+
+
+class LoginForm(AuthenticationForm):
+    """The admin login form, authenticating the same username axes locks."""
+
+    def clean_username(self):
+        return normalise_username(self.cleaned_data.get("username"))
 
 
 def axes_cool_off(request=None) -> datetime.timedelta:
@@ -12,13 +37,12 @@ def axes_cool_off(request=None) -> datetime.timedelta:
     Axes has one "cool-off" duration for both. It is asked for the duration per request, so
     answer the lock duration while this username+IP pair is locked and the window otherwise.
     """
-    from axes.helpers import get_client_username
     from axes.models import AccessAttempt
 
     window, lock = settings.LOGIN_FAILURE_WINDOW, settings.LOGIN_LOCKOUT_DURATION
     if request is None:
         return lock
-    username = get_client_username(request)
+    username = axes_username(request)
     ip_address = getattr(request, "axes_ip_address", None)
     if not username or not ip_address:
         return window

@@ -2,7 +2,8 @@
 
 Runner: django-tasks (the backport of Django 6's ``django.tasks``) with its database backend
 (django-tasks-db): the queue is a table in the project's own database and the worker is
-``manage.py db_worker``. Moving to Django 6's built-in framework later means changing the
+``manage.py job_worker`` (reports.worker: django-tasks-db's ``db_worker`` that survives a lost
+connection). Moving to Django 6's built-in framework later means changing the
 ``django_tasks`` import below to ``django.tasks``.
 
 The services, all keyword-only:
@@ -37,6 +38,11 @@ month; ``region`` is None for the user's whole scope.
 
 Progress from inside a transaction (an import writing in one ``atomic`` block) would be invisible
 to the admin page until commit, so on PostgreSQL it is written through a second connection.
+
+While a job runs, a heartbeat thread (its own connection) writes ``Job.heartbeat_at`` every
+``JOB_HEARTBEAT_SECONDS``, and so does every progress write. A running job silent for longer than
+``JOB_STALE_AFTER_SECONDS`` lost its worker (killed, out of memory, machine restarted): the next
+worker start (``manage.py job_worker``, reports.worker) and ``fail_stale_jobs`` mark it failed.
 """
 
 from __future__ import annotations
@@ -46,12 +52,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -193,9 +202,12 @@ def _write_progress(job, done, total):
         if connection.vendor != "postgresql":
             return  # SQLite allows one writer at a time; progress shows when the job ends.
         with _side_connection().cursor() as cursor:
-            cursor.execute("UPDATE reports_job SET done = %s, total = %s WHERE id = %s", [done, total, job.pk])
+            cursor.execute(
+                "UPDATE reports_job SET done = %s, total = %s, heartbeat_at = %s WHERE id = %s",
+                [done, total, timezone.now(), job.pk],
+            )
         return
-    Job.objects.filter(pk=job.pk).update(done=done, total=total)
+    Job.objects.filter(pk=job.pk).update(done=done, total=total, heartbeat_at=timezone.now())
 
 
 def job_progress(job, done, total=None, *, force=False):
@@ -255,17 +267,56 @@ def job_fail(job, message, *, report=None):
     _drop_upload(job)
 
 
-def job_fail_stale(*, started_before) -> int:
-    """Fail jobs still "running" (or queued) since before ``started_before``: their worker died
-    (killed, out of memory, machine restarted) without reaching job_fail. Returns how many."""
-    stale = Job.objects.filter(status__in=[JobStatus.RUNNING, JobStatus.QUEUED], created_at__lt=started_before)
+def job_fail_stale(*, queued_before=None) -> int:
+    """Fail running jobs whose heartbeat is older than ``JOB_STALE_AFTER_SECONDS``: their worker
+    died (killed, out of memory, machine restarted) without reaching job_fail. Jobs still queued
+    since before ``queued_before`` (if given) are failed too. Returns how many."""
+    silent_since = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    running = (
+        Job.objects.filter(status=JobStatus.RUNNING)
+        .alias(alive=Coalesce("heartbeat_at", "started_at", "created_at"))
+        .filter(alive__lt=silent_since)
+    )
     count = 0
     with translation.override("zh-hans"):
-        message = gettext("The job did not finish (the background worker stopped); start it again.")
-        for job in stale.iterator():
+        message = gettext(
+            "The job stopped: its background worker gave no sign of life for %(minutes)d minutes "
+            "(it was stopped or the machine restarted). Start the job again."
+        ) % {"minutes": max(1, settings.JOB_STALE_AFTER_SECONDS // 60)}
+        for job in running.iterator():
             job_fail(job, message)
             count += 1
+        if queued_before is not None:
+            queued = gettext("The job waited too long for a background worker; start it again.")
+            for job in Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=queued_before).iterator():
+                job_fail(job, queued)
+                count += 1
     return count
+
+
+@contextmanager
+def _heartbeat(job):
+    """Write the job's heartbeat every JOB_HEARTBEAT_SECONDS from a thread with its own connection,
+    so a long step without progress (one big query, writing a workbook) still shows life."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    connections["default"].close()  # reconnect at the next beat
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"job-{job.pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _drop_upload(job):
@@ -282,8 +333,9 @@ def _drop_upload(job):
 @task()
 def run_job(job_id: int) -> str:
     """Run one job. Claims it (queued → running) so a job never runs twice."""
+    now = timezone.now()
     claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
     )
     if not claimed:
         return "skipped"
@@ -296,8 +348,15 @@ def run_job(job_id: int) -> str:
                 raise JobInputError(gettext("Unknown job kind: %(kind)s") % {"kind": job.kind})
             if not job_kind.may_start(job.user):
                 raise JobInputError(gettext("You may not start this job."))
-            job_kind.runner(job)
+            with _heartbeat(job):
+                job_kind.runner(job)
         except Exception as exc:  # noqa: BLE001 - a job must end failed, never stay running
+            if isinstance(exc, OperationalError | InterfaceError) and not connection.is_usable():
+                # The database connection was lost mid-job: reconnect to record the failure.
+                connection.close()
+                logger.warning("Job %s lost its database connection: %s", job.pk, exc)
+                job_fail(job, gettext("The job stopped: the connection to the database was lost; start it again."))
+                return job.status
             job.refresh_from_db(fields=["status"])
             if job.status != JobStatus.FAILED:
                 user_errors = KINDS[job.kind].user_errors if job.kind in KINDS else (JobInputError,)
@@ -379,7 +438,7 @@ def job_status(job) -> dict:
         "total": job.total,
         "percent": job.percent,
         "finished": job.is_finished,
-        "message": job.message,
+        "message": job.message or job.worker_note(),
     }
 
 

@@ -1,7 +1,10 @@
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,6 +53,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    #: written by the worker while the job runs (reports.jobs); silence means the worker died
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     upload = models.FileField(_("uploaded file"), upload_to=job_file_path, max_length=200, blank=True)
     upload_name = models.CharField(_("uploaded file name"), max_length=200, blank=True)
     result = models.FileField(_("result file"), upload_to=job_file_path, max_length=200, blank=True)
@@ -92,3 +97,25 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    def last_sign_of_life(self) -> datetime.datetime:
+        return self.heartbeat_at or self.started_at or self.created_at
+
+    def worker_note(self) -> str:
+        """What the job page says while no worker seems to be taking care of this job."""
+        now = timezone.now()
+        if self.status == JobStatus.QUEUED:
+            waited = now - self.created_at
+            if waited > datetime.timedelta(seconds=settings.JOB_QUEUED_WARNING_SECONDS):
+                return gettext(
+                    "No background worker has picked up this job for %(minutes)d minutes: the worker is probably "
+                    "not running. Tell the system administrator."
+                ) % {"minutes": max(1, int(waited.total_seconds() // 60))}
+        elif self.status == JobStatus.RUNNING:
+            silent = now - self.last_sign_of_life()
+            if silent > datetime.timedelta(seconds=3 * settings.JOB_HEARTBEAT_SECONDS):
+                return gettext(
+                    "The background worker has given no sign of life for %(minutes)d minutes: it has probably "
+                    "stopped. The job will be marked failed; start it again later."
+                ) % {"minutes": max(1, int(silent.total_seconds() // 60))}
+        return ""

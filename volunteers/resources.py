@@ -153,10 +153,10 @@ class VolunteerResource(LedgerResource):
         """The one place caring mothers (and their new teams) are written by an import."""
         if team is not None:
             if team.pk is None:
-                team.save()
+                self.record_by_importer(team).save()
             mother.team = team
         self.check_instance(mother)
-        mother.save()
+        self.record_by_importer(mother).save()
 
     def export_rows(self, queryset):
         queryset = queryset.select_related("sector", "team", "region")

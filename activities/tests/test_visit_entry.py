@@ -1,6 +1,7 @@
 import datetime
 import io
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,7 @@ def post_data(child, *, visitors=None, **extra):
         "goods_value": "120.50",
         "reassessed_colour": "",
         "reassessment_reason": "",
+        "entry_token": str(uuid.uuid4()),
     }
     data.update(extra)
     return data
@@ -256,3 +258,33 @@ def test_the_child_search_answers_nothing_to_anonymous_users(client, world):
     response = client.get(reverse("activities:child_search"), {"q": "甲"})
     assert response.status_code == 302
     assert "甲童" not in response.content.decode()
+
+
+def test_the_same_form_sent_twice_stores_one_visit_and_shows_it_again(town_a, world):
+    child, mother = world["a"]["child"], world["a"]["mother"]
+    form = town_a.get(reverse(ENTRY), {"child": child.pk}).content.decode()
+    token = re.search(r'name="entry_token" value="([0-9a-f-]{36})"', form).group(1)
+    data = post_data(child, visitors=[mother.pk], entry_token=token)
+    first = town_a.post(reverse(ENTRY), data)
+    before = Visit.objects.count()
+    again = town_a.post(reverse(ENTRY), data, follow=True)
+    assert Visit.objects.count() == before
+    assert first["Location"] == again.redirect_chain[0][0]
+    assert "已经保存过" in again.content.decode()
+
+
+def test_a_form_without_its_token_saves_nothing(town_a, world):
+    child = world["a"]["child"]
+    before = Visit.objects.count()
+    response = town_a.post(reverse(ENTRY), post_data(child, entry_token=""))
+    assert response.status_code == 200 and "已过期" in response.content.decode()
+    assert Visit.objects.count() == before
+
+
+def test_the_same_visit_from_a_second_form_is_refused_with_a_message(town_a, world):
+    child, mother = world["a"]["child"], world["a"]["mother"]
+    town_a.post(reverse(ENTRY), post_data(child, visitors=[mother.pk]))
+    before = Visit.objects.count()
+    response = town_a.post(reverse(ENTRY), post_data(child, visitors=[mother.pk], findings="另写了一遍"))
+    assert response.status_code == 200 and "已经记录" in response.content.decode()
+    assert Visit.objects.count() == before

@@ -78,3 +78,60 @@ def test_exit_rejects_an_unknown_reason_and_a_second_exit(child):
         child_exit(child=child, reason="moved", on=D(2025, 2, 1))
     child.refresh_from_db()
     assert (child.exit_reason, child.exited_on) == ("resolved", D(2025, 1, 1))
+
+
+def test_a_child_added_in_the_admin_has_its_first_colour_as_a_card_change(client, users, regions):
+    from django.urls import reverse
+
+    from children.models import CardChange, Child, ChildCategory
+    from core.tests.ledger_helpers import id_number
+
+    client.force_login(users["admin"])
+    number = id_number(region="141128", serial=7)
+    response = client.post(
+        reverse("admin:children_child_add"),
+        {
+            "name": "新童",
+            "id_number": number,
+            "category": ChildCategory.objects.get(name="农村留守儿童").pk,
+            "card_colour": "yellow",
+            "status": "active",
+            "region": regions["village_a1"].pk,
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("card_changes", "visits")
+                for key, value in (
+                    ("TOTAL_FORMS", "0"),
+                    ("INITIAL_FORMS", "0"),
+                    ("MIN_NUM_FORMS", "0"),
+                    ("MAX_NUM_FORMS", "1000"),
+                )
+            },
+        },
+    )
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    child = Child.objects.get(id_number=number)
+    change = CardChange.objects.get(child=child)
+    assert (change.from_colour, change.to_colour, change.changed_by) == ("", "yellow", users["admin"])
+
+
+def test_an_imported_child_has_its_first_colour_as_a_card_change(users, regions):
+    from children.models import CardChange, Child
+    from core.ledger.resources import IMPORT_REASON
+    from core.tests.ledger_helpers import counts, id_number, import_bytes, xlsx
+
+    header = ["姓名", "身份证号码", "村（社区）", "儿童类别", "三色卡"]
+    numbers = [id_number(region="141128", serial=n) for n in (11, 12)]
+    rows = [
+        [f"导入童{i}", number, regions["village_a1"].name, "农村留守儿童", "红"] for i, number in enumerate(numbers)
+    ]
+    result = import_bytes("children", xlsx([header, *rows]), users["admin"])
+    assert counts(result)["new"] == 2, result.invalid_rows and result.invalid_rows[0].error_dict
+    for number in numbers:
+        change = CardChange.objects.get(child=Child.objects.get(id_number=number))
+        assert (change.from_colour, change.to_colour, change.reason, change.changed_by) == (
+            "",
+            "red",
+            IMPORT_REASON,
+            users["admin"],
+        )

@@ -22,7 +22,15 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, DataError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -457,6 +465,7 @@ class LedgerResource(resources.ModelResource):
             result.append_base_error(Error(exc))
             return result
         result.total_rows = len(rows)
+        self.lock_ledger()
         problems = Problems(self)
         data_rows = []
         for row in rows:
@@ -482,6 +491,15 @@ class LedgerResource(resources.ModelResource):
             if plan.note:
                 result.notes.append((plan.row.number, plan.note))
         return result
+
+    def lock_ledger(self) -> None:
+        """One import of a ledger at a time, until its transaction ends: a second import of the
+        same file, confirmed at the same moment, waits and then finds every row already there
+        (its look-ups run after the wait). The unique keys in the database are the second line."""
+        connection = connections[self._meta.model.objects.db]
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ledger-import:{self.ledger}"])
 
     def _write(self, plans: list[Plan], problems: Problems, *, dry_run: bool) -> None:
         if dry_run and not self.dry_run_writes:

@@ -52,12 +52,14 @@ def test_it_imports_every_sample_by_command_to_the_expected_records():
         assert code == 0, out
         assert out.strip().splitlines()[-1].startswith("新增 "), out
     assert_expected_database()
-    # Colours after the visits' reassessments: every change since import is a 走访评估 card change.
-    reassessed = {
-        c.child.id_number: c.to_colour
-        for c in CardChange.objects.select_related("child").order_by("effective_on", "pk")
-    }
-    assert reassessed and set(CardChange.objects.values_list("reason", flat=True)) == {"走访评估"}
+    # Each imported child's first colour is a 台账导入 card change (from none); every change since
+    # is a 走访评估 card change from a visit's reassessment.
+    first = CardChange.objects.filter(from_colour="")
+    assert set(first.values_list("reason", flat=True)) == {"台账导入"}
+    assert first.count() == Child.objects.count()
+    later = CardChange.objects.exclude(from_colour="")
+    reassessed = {c.child.id_number: c.to_colour for c in later.select_related("child").order_by("effective_on", "pk")}
+    assert reassessed and set(later.values_list("reason", flat=True)) == {"走访评估"}
     for number, colour in EXPECTED["children_colours"].items():
         assert Child.objects.get(id_number=number).card_colour == reassessed.get(number, colour)
 

@@ -157,3 +157,15 @@ def test_a_stale_session_cookie_does_not_start_a_new_session(client, db):
     client.cookies[settings.SESSION_COOKIE_NAME] = "stale-session-key-from-an-old-browser-tab"
     assert client.get("/no-such-page/").status_code == 404
     assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize("typed", [" town_a", "town_a ", "\u3000town_a", "ｔｏｗｎ_ａ"])
+def test_it_keeps_the_thirty_minute_lock_whatever_spaces_or_width_the_username_is_typed_with(client, users, typed):
+    _fail(client, typed, 5)
+    assert AccessAttempt.objects.get().username == "town_a"
+    for minutes in (16, 29):
+        _age_attempts(minutes)
+        assert _login(client, typed, PASSWORD).status_code == 429, f"let in after {minutes} minutes"
+        assert _login(client, "town_a", PASSWORD).status_code == 429
+    _age_attempts(31)
+    assert _login(client, typed, PASSWORD).status_code == 302

@@ -252,22 +252,111 @@ def test_the_start_page_of_a_region_load_is_forbidden_to_a_county_admin(client, 
     assert client.get(reverse("admin:reports_job_start", args=["load_regions"])).status_code == 403
 
 
-def test_fail_stale_jobs_fails_jobs_whose_worker_died_and_leaves_recent_ones(users):
+def _job(user, status, **ages):
     from datetime import timedelta
 
-    from django.core.management import call_command
     from django.utils import timezone
 
-    old = Job.objects.create(user=users["town_a"], kind="visit_ledger", status=JobStatus.RUNNING)
-    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=7))
-    recent = Job.objects.create(user=users["town_a"], kind="visit_ledger", status=JobStatus.RUNNING)
+    job = Job.objects.create(user=user, kind="visit_ledger", status=status)
+    Job.objects.filter(pk=job.pk).update(
+        **{field: timezone.now() - timedelta(seconds=seconds) for field, seconds in ages.items()}
+    )
+    return job
+
+
+@pytest.mark.security
+def test_fail_stale_jobs_fails_running_jobs_without_a_recent_heartbeat_and_long_queued_ones(users, settings):
+    from django.core.management import call_command
+
+    settings.JOB_STALE_AFTER_SECONDS = 300
+    user = users["town_a"]
+    silent = _job(user, JobStatus.RUNNING, created_at=400, started_at=400, heartbeat_at=301)
+    beating = _job(user, JobStatus.RUNNING, created_at=7 * 3600, started_at=7 * 3600, heartbeat_at=20)
+    never_beat = _job(user, JobStatus.RUNNING, created_at=600, started_at=600)
+    old_queue = _job(user, JobStatus.QUEUED, created_at=7 * 3600)
+    new_queue = _job(user, JobStatus.QUEUED, created_at=600)
     out = io.StringIO()
     call_command("fail_stale_jobs", "--hours", "6", stdout=out)
-    old.refresh_from_db()
-    recent.refresh_from_db()
-    assert (old.status, recent.status) == (JobStatus.FAILED, JobStatus.RUNNING)
-    assert "后台任务进程" in old.message and old.finished_at
-    assert out.getvalue().startswith("1")
+    status = {job.pk: Job.objects.get(pk=job.pk) for job in (silent, beating, never_beat, old_queue, new_queue)}
+    assert [status[j.pk].status for j in (silent, beating, never_beat, old_queue, new_queue)] == [
+        JobStatus.FAILED,
+        JobStatus.RUNNING,
+        JobStatus.FAILED,
+        JobStatus.FAILED,
+        JobStatus.QUEUED,
+    ]
+    assert "5 分钟没有心跳" in status[silent.pk].message and status[silent.pk].finished_at
+    assert out.getvalue().startswith("已将 3 个")
+
+
+@pytest.mark.security
+def test_the_next_worker_start_fails_jobs_a_stopped_worker_left_running(users, settings):
+    from reports.worker import ResilientWorker
+
+    settings.JOB_STALE_AFTER_SECONDS = 300
+    silent = _job(users["town_a"], JobStatus.RUNNING, started_at=900, heartbeat_at=600)
+    beating = _job(users["town_a"], JobStatus.RUNNING, started_at=900, heartbeat_at=10)
+    worker = ResilientWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=0,
+        worker_id="start-check",
+    )
+    worker.fail_stale_jobs()
+    silent.refresh_from_db()
+    beating.refresh_from_db()
+    assert (silent.status, beating.status) == (JobStatus.FAILED, JobStatus.RUNNING)
+    assert "心跳" in silent.message
+
+
+@pytest.mark.security
+def test_the_job_page_says_when_no_worker_is_running(client, users, settings):
+    settings.JOB_QUEUED_WARNING_SECONDS = 60
+    settings.JOB_HEARTBEAT_SECONDS = 30
+    client.force_login(users["town_a"])
+    waiting = _job(users["town_a"], JobStatus.QUEUED, created_at=180)
+    fresh = _job(users["town_a"], JobStatus.QUEUED, created_at=5)
+    silent = _job(users["town_a"], JobStatus.RUNNING, started_at=400, heartbeat_at=200)
+    page = client.get(reverse("admin:reports_job_change", args=[waiting.pk])).content.decode()
+    assert "后台任务进程可能没有运行" in page and "3 分钟" in page
+    status = client.get(reverse("reports:job_status", args=[waiting.pk])).json()
+    assert "后台任务进程可能没有运行" in status["message"]
+    assert client.get(reverse("reports:job_status", args=[fresh.pk])).json()["message"] == ""
+    assert "没有心跳" in client.get(reverse("reports:job_status", args=[silent.pk])).json()["message"]
+
+
+@pytest.mark.security
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the heartbeat writes from a second connection")
+# Committed rows: the heartbeat thread has its own connection. Only these apps' tables are flushed.
+@pytest.mark.django_db(transaction=True, available_apps=["reports", "django_tasks_db"])
+def test_a_running_job_beats_while_it_works_without_progress(settings, monkeypatch):
+    import time
+
+    from django.contrib.auth.models import User
+
+    settings.JOB_HEARTBEAT_SECONDS = 0.05
+    seen = []
+
+    def importer(data, filename, *, kind, user, progress):
+        job = Job.objects.get(kind="probe")
+        first = Job.objects.get(pk=job.pk).heartbeat_at
+        time.sleep(0.5)  # one long step, no progress reported
+        seen.append((first, Job.objects.get(pk=job.pk).heartbeat_at))
+        return {}
+
+    monkeypatch.setitem(jobs.KINDS, "probe", None)
+    jobs.register_import("probe", "probe", importer)
+    owner = User.objects.create(username="heartbeat-probe", is_staff=True)
+    try:
+        jobs.job_start(user=owner, kind="probe", upload=ContentFile(b"x", name="x.csv"))
+    finally:
+        Job.objects.filter(user=owner).delete()
+        owner.delete()
+    ((first, later),) = seen
+    assert first is not None and later > first
 
 
 def test_the_job_list_takes_a_fixed_number_of_queries(client, users, django_assert_max_num_queries):

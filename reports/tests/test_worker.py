@@ -106,3 +106,82 @@ def test_progress_written_inside_the_jobs_own_transaction_is_visible_at_once(mon
         assert (job.done, job.total, job.report) == (3000, 3000, {"rows": 3000})
     finally:
         owner.delete()
+
+
+def _wait_for(condition, timeout=30.0, every=0.05):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
+
+
+def _terminate_other_backends(like=None):
+    """What a database restart or an administrator does to the worker's connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE %s",
+            [like or "%"],
+        )
+        return cursor.rowcount
+
+
+@pytest.mark.security
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="terminating a backend needs PostgreSQL")
+@pytest.mark.django_db(transaction=True, available_apps=["reports", "django_tasks_db"])
+def test_the_worker_survives_losing_its_database_connection_and_runs_the_next_job(monkeypatch):
+    import threading
+
+    from django.contrib.auth.models import User
+
+    from reports.models import Job
+    from reports.worker import ResilientWorker
+
+    def importer(data, filename, *, kind, user, progress):
+        if data == b"slow":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(20) /* job-under-test */")
+        return {"rows": 1}
+
+    monkeypatch.setitem(jobs.KINDS, "probe", None)
+    monkeypatch.setattr("reports.worker.RECONNECT_DELAYS", (0.1,))
+    jobs.register_import("probe", "probe", importer)
+    owner = User.objects.create(username="worker-reconnect-probe", is_staff=True)
+    worker = ResilientWorker(
+        queue_names=["default"],
+        interval=0.05,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-resilient-worker",
+    )
+
+    def run():
+        try:
+            worker.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        # Killed in the middle of a job: that job fails with a message, the worker goes on.
+        slow = job_start(user=owner, kind="probe", upload=ContentFile(b"slow", name="x.csv"))
+        assert _wait_for(lambda: _terminate_other_backends("%job-under-test%") > 0), "the job never started"
+        assert _wait_for(lambda: Job.objects.get(pk=slow.pk).status == JobStatus.FAILED)
+        assert "数据库" in Job.objects.get(pk=slow.pk).message
+        # Killed while waiting for work (as by a database restart): the next job still runs.
+        assert _terminate_other_backends() > 0
+        after = job_start(user=owner, kind="probe", upload=ContentFile(b"quick", name="y.csv"))
+        assert _wait_for(lambda: Job.objects.get(pk=after.pk).status == JobStatus.DONE), "the worker died"
+        assert thread.is_alive()
+    finally:
+        worker.running = False
+        thread.join(10)
+        Job.objects.filter(user=owner).delete()
+        owner.delete()
