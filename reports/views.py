@@ -8,13 +8,17 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from core.permissions import MONTHLY_LEDGER, may_export
+
 from .indicators import parse_month
 from .ledger import ledger_title, write_ledger
 
 
 def ledger_download(request):
-    """The ledger of the user's own region for ``?month=YYYY-MM`` (default: this month)."""
-    if not request.user.has_perm("children.view_child"):
+    """The ledger of the user's own region for ``?month=YYYY-MM`` (default: this month), with
+    the sheets ``may_export`` grants (a viewer: 汇总 only)."""
+    sheets = may_export(request.user, MONTHLY_LEDGER)
+    if not sheets:
         raise PermissionDenied
     try:
         month = parse_month(request.GET.get("month"))
@@ -23,6 +27,6 @@ def ledger_download(request):
         return redirect(reverse("admin:index"))
     # A temporary file, not memory: the workbook streams to disk and is sent from there.
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    figures = write_ledger(target, month=month, user=request.user, mask_for=request.user)
+    figures = write_ledger(target, month=month, user=request.user, mask_for=request.user, sheets=sheets)
     target.seek(0)
     return FileResponse(target, as_attachment=True, filename=f"{ledger_title(figures)}.xlsx")
