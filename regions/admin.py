@@ -31,7 +31,10 @@ class RegionForm(forms.ModelForm):
             try:
                 region_check(region=region, code=data["code"], name=data["name"].strip(), by=self.user)
             except ValidationError as error:
-                self.add_error(None, error)
+                # On "code" even when not about it: a refused code never reaches the instance,
+                # whose parent (looked up by code, unscoped) the page would show — naming the
+                # township another county has under that code.
+                self.add_error(None if hasattr(error, "error_dict") else "code", error)
         return data
 
 

@@ -82,6 +82,18 @@ def test_it_refuses_a_township_under_another_county_and_a_new_province(client, l
     _refused(_add(client, "141102000000", "离石区"), before, "代码必须在 离石区 之下")
 
 
+def test_a_refused_code_does_not_name_what_lies_under_it_elsewhere(client, lishi, lishi_admin, regions):
+    """The add page shows the parent derived from the code: for a code in 方山县, never 圪洞镇."""
+    nobody = staff_user("nobody", None, "admin")
+    for user in (lishi_admin, nobody):
+        client.force_login(user)
+        for response in (
+            _add(client, "141128100009", "探针村"),
+            _change(client, lishi["empty"], "141128100009"),
+        ):
+            assert regions["town_a"].name not in response.content.decode()
+
+
 def test_it_refuses_a_code_whose_parent_is_not_one_level_up(client, lishi, lishi_admin):
     """141102000001 would be a "village" whose parent code is the county itself."""
     client.force_login(lishi_admin)
