@@ -1,9 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
@@ -57,6 +58,16 @@ class RegionAdmin(ScopedAdmin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or Region.objects.editable_by(request.user).filter(pk=obj.pk).exists())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # The form passed, then the service refused under its lock (another admin saved the
+            # same code or name in between): the transaction is rolled back; say so and reload.
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         saved = region_save(region=obj if change else None, code=obj.code, name=obj.name, by=request.user)

@@ -215,3 +215,25 @@ def test_it_keeps_history_on_staff_profiles_and_lookups(client, users, regions):
     assert response.status_code == 302
     assert category.history.latest().history_user == root
     assert VisitPolicy.history.model._meta.db_table == "children_historicalvisitpolicy"
+
+
+def test_the_service_names_who_wrote_outside_a_request(lishi, lishi_admin):
+    village = region_save(region=None, code="141102002001", name="新立村", by=lishi_admin)
+    assert village.history.get().history_user == lishi_admin
+
+
+def test_a_write_refused_by_the_service_after_the_form_passed_is_a_message_not_a_500(
+    client, lishi, lishi_admin, monkeypatch
+):
+    """Two admins at once: the form checked before the other's save; the service (locked) refuses."""
+    from django.core.exceptions import ValidationError
+
+    def refuse(**kwargs):
+        raise ValidationError("刚刚有人保存了相同代码或名称的区划")
+
+    monkeypatch.setattr("regions.admin.region_save", refuse)
+    client.force_login(lishi_admin)
+    before = _snapshot()
+    response = _add(client, "141102001003", "向阳村")
+    assert response.status_code == 302 and _snapshot() == before
+    assert "刚刚有人保存" in client.get(response["Location"]).content.decode()

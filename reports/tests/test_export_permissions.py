@@ -220,3 +220,11 @@ def test_import_ledger_refuses_a_viewer_and_writes_nothing(casebook, users, tmp_
     with pytest.raises(CommandError):
         call_command("import_ledger", "--kind", "children", "--user", "viewer", str(source))
     assert Child.objects.count() == before
+
+
+def test_the_admin_export_asks_may_export_first(client, world, users, monkeypatch):
+    """The admin's own permission check agrees today; the rule is may_export's, not a copy."""
+    client.force_login(users["admin"])
+    monkeypatch.setattr("core.ledger_admin.may_export", lambda user, what: ())
+    response = client.post(reverse("admin:children_child_export"), {"format": "0", "resource": "0"})
+    assert response.status_code == 403
