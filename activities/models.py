@@ -12,12 +12,16 @@ from regions.scoping import ScopedQuerySet
 
 
 class VisitMode(Lookup):
+    history = HistoricalRecords()
+
     class Meta(Lookup.Meta):
         verbose_name = _("visit mode")
         verbose_name_plural = _("visit modes")
 
 
 class ActivityType(Lookup):
+    history = HistoricalRecords()
+
     class Meta(Lookup.Meta):
         verbose_name = _("activity type")
         verbose_name_plural = _("activity types")
@@ -38,6 +42,7 @@ class Course(TimeStamped):
     description = models.TextField(_("description"), blank=True)
 
     objects = RegionOwnedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("course")
@@ -62,6 +67,7 @@ class Workstation(TimeStamped):
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
 
     objects = RegionOwnedQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("workstation")

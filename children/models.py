@@ -25,12 +25,16 @@ class CardColour(models.TextChoices):
 
 
 class ChildCategory(Lookup):
+    history = HistoricalRecords()
+
     class Meta(Lookup.Meta):
         verbose_name = _("child category")
         verbose_name_plural = _("child categories")
 
 
 class DifficultyType(Lookup):
+    history = HistoricalRecords()
+
     class Meta(Lookup.Meta):
         verbose_name = _("difficulty type")
         verbose_name_plural = _("difficulty types")
@@ -139,6 +143,8 @@ class VisitPolicy(models.Model):
 
     card_colour = models.CharField(_("card colour"), max_length=6, choices=CardColour.choices, unique=True)
     interval_days = models.PositiveSmallIntegerField(_("visit interval (days)"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("visit policy")

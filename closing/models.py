@@ -21,6 +21,9 @@ def ledger_file_path(instance, filename):
     return f"closing/{uuid.uuid4().hex}.xlsx"
 
 
+SHEET_SEPARATOR = "、"
+
+
 class MonthState(models.TextChoices):
     SUBMITTED = "submitted", _("submitted")
     CLOSED = "closed", _("closed")
@@ -80,17 +83,14 @@ class MonthClose(models.Model):
 
 
 class ClosedLedger(models.Model):
-    """One stored workbook of a closed month, per way of showing ID numbers (full, masked, summary)."""
-
-    class Variant(models.TextChoices):
-        FULL = "full", _("full identity")
-        MASKED = "masked", _("masked")
-        SUMMARY = "summary", _("summary only")
+    """One stored workbook of a closed month, for one way of seeing it: which sheets
+    (``core.permissions.may_export``) and whether ID and phone numbers are masked."""
 
     close = models.ForeignKey(
         MonthClose, verbose_name=_("month close"), on_delete=models.PROTECT, related_name="ledgers"
     )
-    variant = models.CharField(_("variant"), max_length=10, choices=Variant.choices)
+    sheets = models.CharField(_("sheets"), max_length=200)
+    masked = models.BooleanField(_("masked"))
     file = models.FileField(_("file"), upload_to=ledger_file_path, max_length=200)
     name = models.CharField(_("file name"), max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
@@ -103,7 +103,7 @@ class ClosedLedger(models.Model):
         verbose_name_plural = _("stored ledgers")
         constraints = [
             models.UniqueConstraint(
-                fields=["close", "variant"],
+                fields=["close", "sheets", "masked"],
                 condition=models.Q(superseded_at__isnull=True),
                 name="closed_ledger_one_current_variant",
             )
@@ -111,6 +111,10 @@ class ClosedLedger(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def sheet_list(self) -> list[str]:
+        return [s for s in self.sheets.split(SHEET_SEPARATOR) if s]
 
 
 class CorrectionQuerySet(ScopedQuerySet):

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.masking import sees_full_identity
+from core.masking import FULL_IDENTITY_PERMISSION, sees_full_identity
 from regions.models import PREFIX_LENGTH, Level, Region, ancestor_code
 from regions.scoping import ALL, user_scope
 
 from . import figures as stored_figures
-from .models import ClosedLedger, Correction, MonthClose, MonthState
+from .models import SHEET_SEPARATOR, ClosedLedger, Correction, MonthClose, MonthState
 
 OPEN_STATES = (MonthState.RETURNED, MonthState.REOPENED)
 
@@ -101,21 +101,39 @@ def month_submit(*, region: Region, month: datetime.date, by) -> MonthClose:
     return close
 
 
-def _variants():
-    """Each stored variant and the account whose masking it is written with (None: full)."""
-    return {ClosedLedger.Variant.FULL: None, ClosedLedger.Variant.MASKED: AnonymousUser()}
+def _variants() -> set[tuple[tuple[str, ...], bool]]:
+    """Every (sheets, masked) way a role sees the monthly ledger, worked out from the role groups'
+    permissions by the one export rule; the command line's whole, unmasked ledger too. A closed
+    month stores one file for each, so every later download is a stored file."""
+    from django.contrib.auth.models import Group
+
+    from core.permissions import LEDGER_SHEETS
+
+    variants = {(tuple(LEDGER_SHEETS), False)}
+    for group in Group.objects.prefetch_related("permissions__content_type"):
+        perms = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        sheets = tuple(sheet for sheet, perm in LEDGER_SHEETS.items() if perm in perms)
+        if sheets:
+            variants.add((sheets, FULL_IDENTITY_PERMISSION not in perms))
+    return variants
 
 
 def _store_ledgers(close: MonthClose, by) -> dict:
     from reports.ledger import ledger_title, write_ledger
 
     figures = None
-    for variant, mask_for in _variants().items():
+    for sheets, masked in sorted(_variants()):
         buffer = io.BytesIO()
-        figures = write_ledger(buffer, month=close.month, region=close.region, mask_for=mask_for)
+        figures = write_ledger(
+            buffer, month=close.month, region=close.region, mask_for=AnonymousUser() if masked else None, sheets=sheets
+        )
         data = buffer.getvalue()
         stored = ClosedLedger(
-            close=close, variant=variant, name=f"{ledger_title(figures)}.xlsx", sha256=hashlib.sha256(data).hexdigest()
+            close=close,
+            sheets=SHEET_SEPARATOR.join(sheets),
+            masked=masked,
+            name=f"{ledger_title(figures)}.xlsx",
+            sha256=hashlib.sha256(data).hexdigest(),
         )
         stored.file.save(stored.name, ContentFile(data), save=False)
         stored.save()
@@ -182,21 +200,29 @@ def month_reopen(*, region: Region, month: datetime.date, by, reason: str) -> Mo
     return close
 
 
-def variant_for(user) -> str:
-    return ClosedLedger.Variant.FULL if user is None or sees_full_identity(user) else ClosedLedger.Variant.MASKED
-
-
 def stored_ledger(*, region: Region | None, month: datetime.date, user=None) -> ClosedLedger | None:
-    """The stored workbook of a closed month for exactly ``region``, in the variant ``user`` may see."""
+    """The stored workbook of a closed month for exactly ``region`` that ``user`` may have: the
+    sheets ``may_export`` grants, masked unless the user sees full numbers (no user: the whole,
+    unmasked file, as the command line writes it). An account whose rights match no stored file
+    gets the largest one it may have."""
+    from core.permissions import LEDGER_SHEETS, MONTHLY_LEDGER, may_export
+
     if region is None:
         return None
-    return ClosedLedger.objects.filter(
-        close__region=region,
-        close__month=first_of(month),
-        close__state=MonthState.CLOSED,
-        superseded_at__isnull=True,
-        variant=variant_for(user),
-    ).first()
+    granted = set(LEDGER_SHEETS if user is None else may_export(user, MONTHLY_LEDGER))
+    masked = user is not None and not sees_full_identity(user)
+    candidates = [
+        stored
+        for stored in ClosedLedger.objects.filter(
+            close__region=region,
+            close__month=first_of(month),
+            close__state=MonthState.CLOSED,
+            superseded_at__isnull=True,
+        )
+        if set(stored.sheet_list) <= granted and (stored.masked or not masked)
+    ]
+    # The most sheets first; for the same sheets, the unmasked one when the user may see it.
+    return max(candidates, key=lambda s: (len(s.sheet_list), not s.masked), default=None)
 
 
 def stored_figures_for(region: Region | None, month: datetime.date):

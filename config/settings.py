@@ -210,6 +210,8 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 # django-import-export: exporting needs the change permission on the model (county admins for
 # registers, township staff for visits and activities, viewers nothing); importing likewise.
+# core.permissions.may_export / may_import hold this rule for every export path; these codes
+# say the same for any admin that does not use core.ledger_admin.
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 

@@ -205,8 +205,12 @@ class Generator:
         given = "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice([1, 2])))
         return self.rng.choice(SURNAMES) + given
 
-    def place_name(self, suffix):
-        return "".join(self.rng.sample(PLACE_SYLLABLES, 2)) + suffix
+    def place_name(self, suffix, taken: set[str]):
+        # Siblings never share a name (a database constraint: the importers find places by name).
+        while (name := "".join(self.rng.sample(PLACE_SYLLABLES, 2)) + suffix) in taken:
+            pass
+        taken.add(name)
+        return name
 
     def id_number(self, region_code: str, born: datetime.date, male: bool) -> str:
         while True:
@@ -242,9 +246,10 @@ class Generator:
             city, _ = Region.objects.get_or_create(
                 code=f"{city_code}00000000", defaults={"name": city_name, "parent": province}
             )
+            taken = set()
             for n in range(1, 12):
                 county, _ = Region.objects.get_or_create(
-                    code=f"{city_code}{n:02d}000000", defaults={"name": self.place_name("县"), "parent": city}
+                    code=f"{city_code}{n:02d}000000", defaults={"name": self.place_name("县", taken), "parent": city}
                 )
                 counties.append(county)
         return counties[: self.size.counties]
@@ -253,7 +258,8 @@ class Generator:
         if county.code == COUNTY_CODE:
             named = TOWNSHIPS[: self.size.townships]
         else:
-            named = [(f"{200 + i:03d}", self.place_name("镇")) for i in range(self.size.townships)]
+            taken = set()
+            named = [(f"{200 + i:03d}", self.place_name("镇", taken)) for i in range(self.size.townships)]
         townships = [
             Region.objects.get_or_create(code=f"{county.code[:6]}{code}000", defaults={"name": name, "parent": county})[
                 0

@@ -26,6 +26,7 @@ from core.ledger.formats import LedgerFileFormat, LedgerXlsxFormat
 from core.ledger.resources import summary_counts, summary_line
 from core.ledger.storage import LedgerUploadStorage
 from core.ledger.template import build_template
+from core.permissions import may_export, may_import
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,11 +50,17 @@ class LedgerImportExportMixin(ImportExportMixin):
     import_error_display = ("message",)
     actions_list = ["download_ledger_template"]
 
+    # core.permissions decides first (the rule every export path shares); the admin's own
+    # check may only narrow it.
     def has_import_permission(self, request):
+        if not may_import(request.user, self.model._meta.label_lower):
+            return False
         own = _defined_outside_import_export(self, "has_import_permission")
         return own(self, request) if own else super().has_import_permission(request)
 
     def has_export_permission(self, request):
+        if not may_export(request.user, self.model._meta.label_lower):
+            return False
         own = _defined_outside_import_export(self, "has_export_permission")
         return own(self, request) if own else super().has_export_permission(request)
 

@@ -3,8 +3,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from .scoping import ScopedQuerySet
+from .scoping import ALL, ScopedQuerySet, user_scope
 
 code_validator = RegexValidator(r"^\d{12}$", _("A region code is exactly 12 digits."))
 
@@ -54,6 +55,21 @@ class RegionQuerySet(ScopedQuerySet):
     def villages(self):
         return self.filter(level=Level.VILLAGE)
 
+    def below(self, region):
+        """Regions strictly below ``region``: its own row is not among them."""
+        return self.in_region(region).exclude(pk=region.pk)
+
+    def editable_by(self, user):
+        """The regions ``user`` may change: strictly below its own region (all for a superuser).
+
+        A county admin sees its own county (``for_user``) but cannot rename or re-code it: that
+        row is shared with the city above, which is outside the county's say.
+        """
+        scope = user_scope(user)
+        if scope is None:
+            return self.none()
+        return self.all() if scope is ALL else self.below(scope)
+
 
 class Region(models.Model):
     code = models.CharField(_("code"), max_length=12, unique=True, validators=[code_validator])
@@ -70,6 +86,7 @@ class Region(models.Model):
     )
 
     objects = RegionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("region")
@@ -77,6 +94,13 @@ class Region(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(condition=models.Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
+            # The importers find a township or village by its name within its parent: two
+            # siblings of one name make every import that names either of them fail.
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="region_unique_name_in_parent",
+                violation_error_message=_("Another region under the same parent already has this name."),
+            ),
         ]
 
     def __str__(self):
@@ -140,6 +164,7 @@ class StaffProfile(models.Model):
     must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = StaffProfileQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("staff assignment")

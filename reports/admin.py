@@ -21,6 +21,7 @@ REPORT_LABELS = {
     "updated": _("updated"),
     "unchanged": _("unchanged"),
     "skipped": _("skipped"),
+    "sheets": _("sheets"),
 }
 
 

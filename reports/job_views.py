@@ -1,11 +1,13 @@
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from core.downloads import as_attachment
+from core.permissions import LEDGER_SHEETS, MONTHLY_LEDGER, may_export
 from core.signals import access_logged
-from reports.jobs import job_status
+from reports.jobs import KINDS, job_status
 from reports.models import Job, JobStatus
 
 
@@ -30,6 +32,8 @@ def job_file(request, pk):
     job = get_object_or_404(Job.objects.owned_by(request.user), pk=pk, status=JobStatus.DONE)
     if not job.result:
         raise Http404
+    if not may_download(request.user, job):
+        raise PermissionDenied
     try:
         handle = job.result.open("rb")
     except FileNotFoundError:
@@ -37,3 +41,18 @@ def job_file(request, pk):
     access_logged.send(sender=Job, user=request.user, kind="job_file", place=job.kind, detail=job.result_name)
     name = job.result_name or "result.xlsx"
     return _private(as_attachment(FileResponse(handle, as_attachment=True, filename=name), name))
+
+
+def may_download(user, job) -> bool:
+    """An export's file only while its owner may still export what it holds (a role taken away
+    since the job ran, or a monthly ledger with sheets the owner may no longer have: refused)."""
+    kind = KINDS.get(job.kind)
+    if kind is None or not kind.exports:
+        return kind is not None
+    granted = may_export(user, job.kind)
+    if job.kind != MONTHLY_LEDGER:
+        return bool(granted)
+    # A ledger written before its sheets were recorded has them all.
+    written = job.report.get("sheets") if isinstance(job.report, dict) and "sheets" in job.report else None
+    sheets = LEDGER_SHEETS if written is None else [s for s in written.split("、") if s]
+    return bool(granted) and set(sheets) <= set(granted)

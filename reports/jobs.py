@@ -66,6 +66,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from core.permissions import may_export
 from core.spreadsheet import SpreadsheetError
 from reports.models import Job, JobStatus
 
@@ -98,6 +99,8 @@ class JobKind:
     #: A permission codename ("app.codename") or a callable(user) -> bool; None: any staff user.
     permission: object = None
     user_errors: tuple = field(default_factory=tuple)
+    #: An export: its result file is re-checked against ``may_export`` when downloaded.
+    exports: bool = False
 
     def may_start(self, user) -> bool:
         if not (user.is_authenticated and user.is_active and user.is_staff):
@@ -128,13 +131,22 @@ def register_import(kind, label, importer, *, user_errors=(), permission=None) -
     return KINDS[kind]
 
 
-def register_export(kind, label, exporter, *, filename="{kind}-{month:%Y-%m}.xlsx", permission=None) -> JobKind:
-    """Register an export job: ``exporter(user, month, region, path, progress) -> dict | None``."""
+def register_export(kind, label, exporter, *, filename="{kind}-{month:%Y-%m}.xlsx") -> JobKind:
+    """Register an export job: ``exporter(user, month, region, path, progress) -> dict | None``.
+
+    Who may start it, run it and download its file is ``core.permissions.may_export(user, kind)``
+    (a kind missing from that table is refused to everyone).
+    """
 
     def runner(job):
         run_ledger_job(job, exporter, filename=filename)
 
-    KINDS[kind] = JobKind(kind, label, runner, takes_month=True, permission=permission, user_errors=(JobInputError,))
+    def permission(user):
+        return bool(may_export(user, kind))
+
+    KINDS[kind] = JobKind(
+        kind, label, runner, takes_month=True, permission=permission, user_errors=(JobInputError,), exports=True
+    )
     return KINDS[kind]
 
 
@@ -453,7 +465,6 @@ register_export(
     _("Visit ledger (one month)"),
     _exports.write_visit_ledger,
     filename="走访台账-{month:%Y-%m}.xlsx",
-    permission="activities.view_visit",
 )
 register_import(
     "load_regions",

@@ -14,7 +14,7 @@ so they are not translated.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import contextmanager
 
 from django.db import models, transaction
@@ -27,6 +27,7 @@ from children.models import CardColour, Child, Gender
 from core.idnumber import mask_id_number, mask_phone
 from core.ledger.workbook import open_workbook
 from core.masking import mask_birth_date, sees_full_identity
+from core.permissions import LEDGER_SHEETS
 from core.signals import ledger_exported
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Training
@@ -154,12 +155,15 @@ def write_ledger(
     max_rows: int = EXCEL_MAX_ROWS,
     mask_for=None,
     today: datetime.date | None = None,
+    sheets: Collection[str] | None = None,
 ) -> Indicators:
     """Write the month's ledger for ``user``'s scope (or ``region``) to ``target``.
 
     ``mask_for`` is the account whose right to see full ID and phone numbers applies; the
-    command line (no account) sees them in full. Returns the indicators written on 汇总.
+    command line (no account) sees them in full. ``sheets`` names the sheets to write (what
+    ``core.permissions.may_export`` grants; None: all). Returns the indicators written on 汇总.
     """
+    wanted = [sheet for sheet in LEDGER_SHEETS if sheets is None or sheet in sheets]
     scope = Scope(user=user, region=region)
     with reading():
         figures = compute(month=month, user=user, region=region, today=today)
@@ -167,19 +171,24 @@ def write_ledger(
         rows = LedgerRows(scope, month=figures.month, end=figures.end, as_of=figures.as_of)
         full = mask_for is None or sees_full_identity(mask_for)
         id_no, phone, born = (_as_is, _as_is, _as_is) if full else (mask_id_number, mask_phone, mask_birth_date)
-        total = _summary(book, figures)
-        total += _children_sheet(book, rows.children(), id_no, phone, born)
-        total += _pairing_sheet(book, rows.pairings(), id_no, phone)
-        total += _activities_sheet(book, rows.activities())
-        total += _trainings_sheet(book, rows.trainings())
-        total += _corrections_sheet(book, scope, figures.month)
+        total = _summary(book, figures) if "汇总" in wanted else 0
+        if "基础台账" in wanted:
+            total += _children_sheet(book, rows.children(), id_no, phone, born)
+        if "结对帮扶关爱台账" in wanted:
+            total += _pairing_sheet(book, rows.pairings(), id_no, phone)
+        if "活动台账" in wanted:
+            total += _activities_sheet(book, rows.activities())
+        if "培训台账" in wanted:
+            total += _trainings_sheet(book, rows.trainings())
+        if "基础台账" in wanted:  # corrections name children: for those who get the children's sheet
+            total += _corrections_sheet(book, scope, figures.month)
         book.close()
     ledger_exported.send(
         sender=LedgerBook,
         user=mask_for,
         ledger="monthly",
         rows=total,
-        filters={"month": f"{month:%Y-%m}", "region": region.code if region else ""},
+        filters={"month": f"{month:%Y-%m}", "region": region.code if region else "", "sheets": "、".join(wanted)},
     )
     return figures
 

@@ -13,6 +13,7 @@ from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat
 from core.ledger.registry import RESOURCES, resource_class
 from core.ledger.resources import report_lines, summary_counts, summary_line
+from core.permissions import MONTHLY_LEDGER, may_export, may_import
 from reports.jobs import JobInputError, register_export, register_import
 from reports.ledger import write_ledger
 
@@ -23,12 +24,13 @@ LEDGER_LABELS = {
     "visits": _("Import visit records"),
     "activities": _("Import activity ledger"),
 }
-PERMISSIONS = {
-    "children": "children.add_child",
-    "volunteers": "volunteers.add_volunteer",
-    "pairings": "pairing.add_pairing",
-    "visits": "activities.add_visit",
-    "activities": "activities.add_activity",
+#: The model each ledger import writes (core.permissions.may_import decides who may).
+MODELS = {
+    "children": "children.child",
+    "volunteers": "volunteers.volunteer",
+    "pairings": "pairing.pairing",
+    "visits": "activities.visit",
+    "activities": "activities.activity",
 }
 
 
@@ -48,15 +50,17 @@ def import_ledger_file(data: bytes, filename: str, *, kind: str, user, progress)
 
 def write_monthly_ledger(user, month, region, path, progress) -> dict:
     progress(0, 1)
+    sheets = may_export(user, MONTHLY_LEDGER)
     stored = stored_ledger_for(user, month, region=region)
     if stored is not None:  # a closed month: the file stored when it was closed
         with stored.file.open("rb") as source, open(path, "wb") as target:
             shutil.copyfileobj(source, target)
         progress(1, 1)
-        return {"stored": stored.name}
-    figures = write_ledger(str(path), month=month, user=user, region=region, mask_for=user)
+        return {"stored": stored.name, "sheets": stored.sheets}
+    figures = write_ledger(str(path), month=month, user=user, region=region, mask_for=user, sheets=sheets)
     progress(1, 1)
-    return {"children": figures.children_total, "activities": figures.activities.month}
+    # The sheets are kept so the file is re-checked against the owner's rights when downloaded.
+    return {"children": figures.children_total, "activities": figures.activities.month, "sheets": "、".join(sheets)}
 
 
 for _ledger in RESOURCES:
@@ -65,12 +69,11 @@ for _ledger in RESOURCES:
         LEDGER_LABELS[_ledger],
         import_ledger_file,
         user_errors=(JobInputError, LedgerFileError),
-        permission=PERMISSIONS[_ledger],
+        permission=lambda user, label=MODELS[_ledger]: may_import(user, label),
     )
 register_export(
     "monthly_ledger",
     _("Monthly ledger"),
     write_monthly_ledger,
     filename="月度台账-{month:%Y-%m}.xlsx",
-    permission="children.view_child",
 )

@@ -10,14 +10,17 @@ from django.urls import reverse
 
 from closing.services import stored_ledger_for
 from core.downloads import as_attachment
+from core.permissions import MONTHLY_LEDGER, may_export
 
 from .indicators import parse_month
 from .ledger import ledger_title, write_ledger
 
 
 def ledger_download(request):
-    """The ledger of the user's own region for ``?month=YYYY-MM`` (default: this month)."""
-    if not request.user.has_perm("children.view_child"):
+    """The ledger of the user's own region for ``?month=YYYY-MM`` (default: this month), with
+    the sheets ``may_export`` grants (a viewer: 汇总 only)."""
+    sheets = may_export(request.user, MONTHLY_LEDGER)
+    if not sheets:
         raise PermissionDenied
     try:
         month = parse_month(request.GET.get("month"))
@@ -29,7 +32,7 @@ def ledger_download(request):
         return as_attachment(FileResponse(stored.file.open("rb"), as_attachment=True), stored.name)
     # A temporary file, not memory: the workbook streams to disk and is sent from there.
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
-    figures = write_ledger(target, month=month, user=request.user, mask_for=request.user)
+    figures = write_ledger(target, month=month, user=request.user, mask_for=request.user, sheets=sheets)
     target.seek(0)
     name = f"{ledger_title(figures)}.xlsx"
     return as_attachment(FileResponse(target, as_attachment=True, filename=name), name)

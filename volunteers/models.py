@@ -9,6 +9,8 @@ from regions.scoping import ScopedQuerySet
 
 
 class Sector(Lookup):
+    history = HistoricalRecords()
+
     class Meta(Lookup.Meta):
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")

@@ -7,8 +7,11 @@ names in every response a township A user (or a user without a region) receives.
 """
 
 import datetime
+import io
 import json
 
+import openpyxl
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, ManyToManyField
 from django.test import RequestFactory
@@ -18,10 +21,19 @@ from activities.models import Course, Workstation
 from audit.models import LedgerEvent, LoginEvent, RecordView
 from children.services import child_change_colour
 from core.admin import ArchivedFilter
-from reports.models import Job
+from core.ledger_admin import LedgerImportExportMixin
+from core.permissions import MONTHLY_LEDGER, may_export
+from regions.models import Region
+from regions.scoping import ALL, user_scope
+from reports.jobs import KINDS, job_start
+from reports.models import Job, JobStatus
 from volunteers.models import Training
 
 ROLES = ["town_a", "admin", "viewer", "nobody"]
+
+#: Leaks another branch is fixing: kept apart (``Matrix.pending``) so the rest stays at zero,
+#: and tested by a strict xfail that fails once they are fixed, so this entry must then go.
+FIXED_ELSEWHERE = {"children.Child / view on site": "issue 11, item 2 (view on site scoped)"}
 
 
 def is_scoped(model) -> bool:
@@ -105,6 +117,7 @@ class Matrix:
         self.rows = build_rows(world, users)
         self.markers = markers(world, users)
         self.failures: list[str] = []
+        self.pending: list[str] = []
         self.cases = 0
 
     # -- helpers ----------------------------------------------------------------------------
@@ -120,7 +133,8 @@ class Matrix:
         return type(obj)._default_manager.for_user(user).filter(pk=obj.pk).exists()
 
     def fail(self, model, role, path, message):
-        self.failures.append(f"{model._meta.label} / {path} / {role}: {message}")
+        where = f"{model._meta.label} / {path}"
+        (self.pending if where in FIXED_ELSEWHERE else self.failures).append(f"{where} / {role}: {message}")
 
     def no_markers(self, model, role, path, response, ignore=""):
         if role not in ("town_a", "nobody"):
@@ -160,6 +174,8 @@ class Matrix:
                 self.check_raw_id_label,
                 self.check_actions,
                 self.check_export,
+                self.check_view_on_site,
+                self.check_region_tree,
             ):
                 self.cases += 1
                 check(model, model_admin, role, user, self.rows[label]["a"], self.rows[label]["b"])
@@ -329,3 +345,152 @@ class Matrix:
         exported = set(ma.get_export_queryset(request).values_list("pk", flat=True))
         if b.pk in exported and not self.visible(user, b):
             self.fail(model, role, "export", "exports B's row")
+
+    def check_view_on_site(self, model, ma, role, user, a, b):
+        """``/admin/r/<content type>/<id>/`` answers for B's row as for a row that does not exist."""
+        content_type = ContentType.objects.get_for_model(model)
+        response = self.client.get(reverse(f"{self.site.name}:view_on_site", args=[content_type.pk, b.pk]))
+        if not self.visible(user, b):
+            self.denied_or_missing(model, role, "view on site", response)
+        self.no_markers(model, role, "view on site", response)
+
+    # -- the region tree (issue 11, item 6) ---------------------------------------------------
+    REGION_PROBES = [
+        ("141128101009", "探针村"),  # a village below township B
+        ("141128100009", "探针二村"),  # a village below township A
+        ("141128109000", "探针镇"),  # a township below the county
+        ("990000000000", "探针省"),  # a new province
+        ("141128000000", "方山县"),  # the county itself, again
+    ]
+
+    def may_write_region(self, user, code) -> bool:
+        """Independent of regions.services: add permission, and strictly below the user's region."""
+        scope = user_scope(user)
+        if scope is None or not user.has_perm("regions.add_region"):
+            return False
+        if scope is ALL:
+            return True
+        low, high = scope.code_range()
+        return low <= code <= high and code != scope.code
+
+    def check_region_tree(self, model, ma, role, user, a, b):
+        if model is not Region:
+            return
+        for code, name in self.REGION_PROBES:
+            response = self.client.post(self.url(model, "add"), {"code": code, "name": name})
+            created = Region.objects.filter(code=code).exclude(name="方山县")
+            if created.exists() != self.may_write_region(user, code):
+                self.fail(model, role, f"add {code}", f"created={created.exists()} ({response.status_code})")
+            created.delete()
+            self.no_markers(model, role, f"add {code}", response)
+        # B's township has villages and children: its code is for superusers; its name is A's.
+        town_a, town_b = self.world["regions"]["town_a"], self.world["regions"]["town_b"]
+        for data in ({"code": "141128109000", "name": town_b.name}, {"code": town_b.code, "name": town_a.name}):
+            before = _snapshot(Region, town_b.pk)
+            response = self.client.post(self.url(model, "change", town_b.pk), data)
+            if _snapshot(Region, town_b.pk) != before:
+                self.fail(model, role, f"change {data}", "township B was re-coded or given a sibling's name")
+            self.no_markers(model, role, "change", response)
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths that are not one model's admin: the dashboard's ledger, job kinds, admin export buttons
+
+
+def _workbook_text(data: bytes) -> tuple[list[str], str]:
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    cells = (v for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row)
+    return book.sheetnames, " ".join(str(v) for v in cells if v is not None)
+
+
+class PathMatrix:
+    """Every export path × every role: allowed exactly when ``may_export`` says, and nothing of
+    township B in what township A (or a user without a region) receives."""
+
+    def __init__(self, site, client, world, users, month="2025-01"):
+        self.site, self.client, self.world, self.users, self.month = site, client, world, users, month
+        self.markers = markers(world, users)
+        self.failures: list[str] = []
+        self.cases = 0
+
+    def fail(self, path, role, message):
+        self.failures.append(f"{path} / {role}: {message}")
+
+    def leaks(self, role, text) -> list[str]:
+        return [m for m in self.markers if m and m in text] if role in ("town_a", "nobody") else []
+
+    def run(self):
+        b_job = job_start(user=self.users["town_b"], kind="visit_ledger", params={"month": self.month})
+        for role in ROLES:
+            user = self.users[role]
+            self.client.force_login(user)
+            for check in (self.check_ledger_download, self.check_job_kinds, self.check_admin_exports):
+                check(role, user)
+            self.cases += 1
+            if role != "town_b" and self.client.get(reverse("reports:job_file", args=[b_job.pk])).status_code != 404:
+                self.fail("job file of township B", role, "not 404")
+
+    def check_ledger_download(self, role, user):
+        self.cases += 1
+        response = self.client.get(reverse("reports_ledger"), {"month": self.month})
+        granted = list(may_export(user, MONTHLY_LEDGER))
+        if not granted:
+            if response.status_code != 403:
+                self.fail("ledger download", role, f"expected 403, got {response.status_code}")
+            return
+        if response.status_code != 200:
+            self.fail("ledger download", role, f"answered {response.status_code}")
+            return
+        sheets, text = _workbook_text(b"".join(response.streaming_content))
+        if sheets != granted:
+            self.fail("ledger download", role, f"sheets {sheets}, may have {granted}")
+        if leaked := self.leaks(role, text):
+            self.fail("ledger download", role, f"township B appears: {leaked}")
+
+    def check_job_kinds(self, role, user):
+        for name, kind in sorted(KINDS.items()):
+            self.cases += 1
+            url = reverse(f"{self.site.name}:reports_job_start", args=[name])
+            allowed = kind.may_start(user)
+            if kind.exports and allowed != bool(may_export(user, name)):
+                self.fail(f"job {name}", role, "may_start disagrees with may_export")
+            status = self.client.get(url).status_code
+            if status != (200 if allowed else 403):
+                self.fail(f"job {name} start page", role, f"answered {status}")
+            if not kind.exports:
+                continue
+            before = set(Job.objects.values_list("pk", flat=True))
+            response = self.client.post(url, {"month": self.month})
+            new = Job.objects.exclude(pk__in=before)
+            if not allowed:
+                if response.status_code != 403 or new.exists():
+                    self.fail(f"job {name} start", role, f"answered {response.status_code}, jobs {new.count()}")
+                continue
+            job = new.first()
+            if job is None or job.status != JobStatus.DONE:
+                self.fail(f"job {name}", role, f"did not finish: {job and job.message}")
+                continue
+            download = self.client.get(reverse("reports:job_file", args=[job.pk]))
+            sheets, text = _workbook_text(b"".join(download.streaming_content))
+            if name == MONTHLY_LEDGER and sheets != list(may_export(user, name)):
+                self.fail(f"job {name} file", role, f"sheets {sheets}")
+            if leaked := self.leaks(role, text):
+                self.fail(f"job {name} file", role, f"township B appears: {leaked}")
+
+    def check_admin_exports(self, role, user):
+        for model, model_admin in sorted(self.site._registry.items(), key=lambda item: item[0]._meta.label):
+            if not isinstance(model_admin, LedgerImportExportMixin):
+                continue
+            self.cases += 1
+            label = model._meta.label_lower
+            url = reverse(f"{self.site.name}:{model._meta.app_label}_{model._meta.model_name}_export")
+            response = self.client.post(url, {"format": "0", "resource": "0"})
+            if not may_export(user, label):
+                if response.status_code != 403:
+                    self.fail(f"export {label}", role, f"expected 403, got {response.status_code}")
+                continue
+            if response.status_code != 200:
+                self.fail(f"export {label}", role, f"answered {response.status_code}")
+                continue
+            if leaked := self.leaks(role, _workbook_text(response.content)[1]):
+                self.fail(f"export {label}", role, f"township B appears: {leaked}")

@@ -10,6 +10,7 @@ from python_calamine import CalamineWorkbook
 
 from activities.tests.factories import VisitFactory
 from core.idnumber import mask_id_number
+from core.permissions import ROW_EXPORTS
 from regions.models import Region
 from reports import exports, jobs
 from reports.jobs import JobInputError, job_progress, job_start
@@ -204,6 +205,7 @@ def test_an_unexpected_error_fails_the_job_and_never_leaves_it_running(users, mo
         raise RuntimeError("boom")
 
     monkeypatch.setitem(jobs.KINDS, "broken", jobs.KINDS["visit_ledger"])
+    monkeypatch.setitem(ROW_EXPORTS, "broken", "activities.visit")  # may_export refuses unlisted kinds
     jobs.register_export("broken", "broken", broken)
     job = job_start(user=users["town_a"], kind="broken", params={"month": MONTH})
     job.refresh_from_db()

@@ -17,6 +17,7 @@ from children.models import DifficultyType
 from children.tests.factories import ChildFactory
 from core.signals import ledger_exported
 from pairing.tests.factories import PairingFactory, PairingMemberFactory
+from regions.tests.factories import staff_user
 from reports import ledger
 from reports.indicators import compute
 from reports.ledger import write_ledger
@@ -145,8 +146,9 @@ def test_the_command_rejects_bad_input_clearly(casebook, tmp_path, args):
     assert not (tmp_path / "x.xlsx").exists()
 
 
-def test_the_admin_page_downloads_the_users_ledger(client, users, casebook):
-    client.force_login(users["town_a"])
+def test_the_admin_page_downloads_the_users_ledger(client, users, regions, casebook):
+    # An admin assigned to township A: all sheets (township staff get 汇总 and 活动台账 only).
+    client.force_login(staff_user("town_a_admin", regions["town_a"], "admin"))
     response = client.get(reverse("reports_ledger"), {"month": "2025-01"})
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]

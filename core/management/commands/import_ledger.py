@@ -8,6 +8,7 @@ from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat
 from core.ledger.registry import RESOURCES, resource_class
 from core.ledger.resources import report_lines, summary_counts, summary_line
+from core.permissions import may_import
 
 
 class Command(ChineseCommand):
@@ -23,6 +24,8 @@ class Command(ChineseCommand):
         account = get_user_model().objects.filter(username=user, is_active=True).first()
         if account is None:
             raise CommandError(f"没有这个用户：{user}")
+        if not may_import(account, resource_class(kind)._meta.model._meta.label_lower):
+            raise CommandError(f"{user} 无权导入这个台账。")
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"找不到文件：{file}")

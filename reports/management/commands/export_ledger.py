@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from closing.services import stored_ledger_for
 from core.commands import ChineseCommand
+from core.permissions import MONTHLY_LEDGER, may_export
 from regions.models import Region
 from reports.indicators import parse_month
 from reports.ledger import write_ledger
@@ -33,13 +34,16 @@ class Command(ChineseCommand):
             place = Region.objects.filter(code=region.strip()).first()
             if place is None:
                 raise CommandError(_("Unknown region code: %(code)s") % {"code": region})
-        account = None
+        account, sheets = None, None
         if user:
             account = get_user_model().objects.filter(username=user).first()
             if account is None:
                 raise CommandError(_("Unknown user: %(name)s") % {"name": user})
             if place is not None:
                 raise CommandError(_("Give either --region or --user, not both."))
+            sheets = may_export(account, MONTHLY_LEDGER)
+            if not sheets:
+                raise CommandError(_("%(name)s may not export the monthly ledger.") % {"name": user})
         if not output.lower().endswith(".xlsx"):
             raise CommandError(_("The output file must end in .xlsx"))
         stored = stored_ledger_for(account, first, region=place)
@@ -53,7 +57,7 @@ class Command(ChineseCommand):
             return
         started = time.perf_counter()
         try:
-            figures = write_ledger(output, month=first, user=account, region=place, mask_for=account)
+            figures = write_ledger(output, month=first, user=account, region=place, mask_for=account, sheets=sheets)
         except OSError as error:
             raise CommandError(_("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}) from error
         self.stdout.write(
