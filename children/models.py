@@ -48,9 +48,7 @@ class ChildQuerySet(ScopedQuerySet):
 
     def on_books(self, day: datetime.date):
         """Children in the programme on ``day``: entered by then, and active or exited only after it."""
-        return self.filter(
-            models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day), entered_on__lte=day
-        )
+        return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day), entered_on__lte=day)
 
     def with_colour_on(self, day: datetime.date):
         """Annotate ``colour_on``, the card colour as it stood on ``day``, from the card history.

@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('children', '0007_backfill_entered_on'),
+        ("children", "0007_backfill_entered_on"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='child',
-            name='entered_on',
-            field=models.DateField(default=django.utils.timezone.localdate, verbose_name='date entered'),
+            model_name="child",
+            name="entered_on",
+            field=models.DateField(default=django.utils.timezone.localdate, verbose_name="date entered"),
         ),
         migrations.AlterField(
-            model_name='historicalchild',
-            name='entered_on',
-            field=models.DateField(default=django.utils.timezone.localdate, verbose_name='date entered'),
+            model_name="historicalchild",
+            name="entered_on",
+            field=models.DateField(default=django.utils.timezone.localdate, verbose_name="date entered"),
         ),
     ]
