@@ -120,7 +120,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         (_("Situation"), {"fields": ["category", "difficulties", "card_colour", "notes"]}),
         (_("Where the child lives"), {"fields": ["region", "address", "school", "grade"]}),
         (_("Guardian"), {"fields": ["guardian_name", "guardian_relation", "guardian_phone"]}),
-        (_("Status"), {"fields": ["status", "exit_reason", "exited_on"]}),
+        (_("Status"), {"fields": ["entered_on", "status", "exit_reason", "exited_on"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -51,8 +51,31 @@ class ChildQuerySet(ScopedQuerySet):
         return self.filter(status=Child.Status.ACTIVE)
 
     def on_books(self, day: datetime.date):
-        """Children in the programme on ``day``: active, or exited only after it."""
-        return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day))
+        """Children in the programme on ``day``: entered by then, and active or exited only after it."""
+        return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day), entered_on__lte=day)
+
+    def with_colour_on(self, day: datetime.date):
+        """Annotate ``colour_on``, the card colour as it stood on ``day``, from the card history.
+
+        The last change effective on or before ``day``. Before the first change, the colour that
+        change started from, or, when it records none (a first colour), the colour it set: a child
+        is not counted before it entered, and its first assessment stands for the time between.
+        A child with no recorded change at all (rows older than the card history) keeps its
+        current colour, the only one known.
+        """
+        changes = CardChange.objects.filter(child=models.OuterRef("pk"))
+        then = changes.filter(effective_on__lte=day).order_by("-effective_on", "-created_at", "-pk")
+        first = changes.order_by("effective_on", "created_at", "pk").values(
+            v=Coalesce(NullIf("from_colour", models.Value("")), "to_colour")
+        )
+        return self.annotate(
+            colour_on=Coalesce(
+                models.Subquery(then.values("to_colour")[:1]),
+                models.Subquery(first[:1]),
+                models.F("card_colour"),
+                output_field=models.CharField(),
+            )
+        )
 
     def with_last_contact(self, *, today: datetime.date):
         """Annotate ``last_contact``, the latest visit on or before ``today``: one index probe per
@@ -67,18 +90,19 @@ class ChildQuerySet(ScopedQuerySet):
         )
         return self.annotate(last_contact=models.Subquery(last, output_field=models.DateField()))
 
-    def with_visit_schedule(self, *, today: datetime.date | None = None):
+    def with_visit_schedule(self, *, today: datetime.date | None = None, colour: str = "card_colour"):
         """Annotate last contact, next due date and days overdue, computed in the database.
 
         Never visited counts as due today (and as overdue, see ``overdue``). ``days_overdue``
         is negative while a visit is not yet due. The interval comes from the visit policy of
-        the child's card colour. Only visits on or before ``today`` count, so a past month end
-        gives the schedule as it stood then, even with visits entered late.
+        the child's card colour (``colour`` names the column: ``colour_on`` from ``with_colour_on``
+        for a past day). Only visits on or before ``today`` count, so a past month end gives the
+        schedule as it stood then, even with visits entered late.
         """
         today = today or timezone.localdate()
         intervals = VisitPolicy.intervals()
         interval = models.Case(
-            *[models.When(card_colour=colour, then=models.Value(days)) for colour, days in intervals.items()],
+            *[models.When(models.Q(**{colour: card}), then=models.Value(days)) for card, days in intervals.items()],
             default=models.Value(max(intervals.values())),
             output_field=models.IntegerField(),
         )
@@ -201,6 +225,9 @@ class Child(TimeStamped):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     exit_reason = models.CharField(_("exit reason"), max_length=20, choices=ExitReason.choices, blank=True)
     exited_on = models.DateField(_("exited on"), null=True, blank=True)
+    # In the programme from this day (纳入日期): from the ledger where it says, else the day the
+    # child was registered. A month counts the child only from here on.
+    entered_on = models.DateField(_("date entered"), default=timezone.localdate)
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ChildQuerySet.as_manager()

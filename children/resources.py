@@ -36,6 +36,7 @@ class ChildResource(LedgerResource):
         column("grade", ("年级", "就读年级")),
         column("address", ("家庭住址", "现住址", "住址")),
         column("notes", ("备注",)),
+        column("entered_on", ("纳入日期", "纳入时间", "建档日期")),
     ]
 
     #: the look-ups come from the scoped caches; the ID number, phone and colour were checked
@@ -111,6 +112,7 @@ class ChildResource(LedgerResource):
                 problems.add(row, "difficulties", exc, value=name_)
         colour = self.cell(row, "colour", problems, parse_colour)
         phone = self.phone(row, "guardian_phone", problems)
+        entered_on = self.entered_on(row, problems)
         if number is None or name is None:
             return None
         if number in self.seen:
@@ -142,6 +144,8 @@ class ChildResource(LedgerResource):
             "guardian_phone": phone or "",
             "notes": text(row.raw("notes")),
         }
+        if entered_on:  # else a new child is entered today (the field's default), a known one keeps its date
+            values["entered_on"] = entered_on
         child = self.existing.get(number)
         if child is None:
             # set_identity as Child.save() does: create_many skips save().
@@ -174,6 +178,13 @@ class ChildResource(LedgerResource):
             instance=child,
             write=lambda: self.save_child(child, new_difficulties, new_colour),
         )
+
+    def entered_on(self, row, problems):
+        day = self.cell(row, "entered_on", problems, parse_date)
+        if day and day > self.today:
+            problems.add(row, "entered_on", gettext("cannot be later than today"))
+            return None
+        return day
 
     def create_many(self, plans):
         """New children with their history, then their difficulties.
@@ -230,4 +241,5 @@ class ChildResource(LedgerResource):
                 child.grade,
                 child.address,
                 child.notes,
+                child.entered_on,
             ]

@@ -338,6 +338,7 @@ class Generator:
                     birth_date=born,
                     category=self.rng.choice(categories),
                     card_colour=self.rng.choice(colours),
+                    entered_on=self.start,
                     region=village,
                     address=f"{village.parent.name}{village.name}{self.rng.randrange(1, 120)}号",
                     school=self.rng.choice(["中心小学", "城北小学", "第一中学", "第二中学", "示范幼儿园"]),

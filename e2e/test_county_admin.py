@@ -74,7 +74,7 @@ def test_county_admin_imports_the_sample_ledger_and_downloads_the_monthly_ledger
 
     page.goto("/admin/")
     with page.expect_download() as download:
-        page.get_by_role("link", name="下载月度台账").click()
+        page.get_by_role("button", name="下载月度台账").click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     assert path.name.startswith("方山县") and path.suffix == ".xlsx"

@@ -43,7 +43,8 @@ def dashboard_callback(request, context):
             "dashboard_links": {
                 "unpaired": child_list_url(**{PairingStatusFilter.parameter_name: PairingStatusFilter.UNPAIRED}),
                 "overdue": child_list_url(**{VisitStatusFilter.parameter_name: VisitStatusFilter.OVERDUE}),
-                "ledger": f"{reverse('reports_ledger')}?month={month:%Y-%m}",
+                # The month comes from the picker's form (a GET form replaces the action's query).
+                "ledger": reverse("reports_ledger"),
             },
             "breakdown_level": Level(level).label,
             "township_rows": [

@@ -5,8 +5,11 @@ computed twice. Each figure is an aggregate in the database, so the number of qu
 (about ten) whatever the size of the region. Every read goes through ``for_user`` or
 ``in_region``.
 
-A month's figures are "as of" its last day, or today while the month is running: children on
-the books then, pairings open then, contacts up to then.
+A month's figures are "as of" its last day, or today while the month is running (按月末口径):
+children entered by then and not yet exited, each with its card colour then (the card history),
+mothers and teams that had joined and not left, pairings and memberships open then, contacts up
+to then, visits and activities dated in the month. Nothing entered later changes a past month
+unless it is dated in it.
 """
 
 import calendar
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -181,7 +185,7 @@ def compute(*, month: datetime.date, user=None, region: Region | None = None, to
     home = scope.home
     out = Indicators(month=month, end=end, as_of=as_of, region_name=home.full_name() if home else "")
     _mothers(out, scope, as_of)
-    out.teams = scope(VolunteerTeam.objects).count()
+    out.teams = _joined_by(scope(VolunteerTeam.objects), "founded_on", as_of).count()
     per_town = _child_figures(out, scope, _children(scope, as_of), as_of)
     out.children_by_category = [
         (row["category__name"], row["n"])
@@ -201,13 +205,16 @@ def compute(*, month: datetime.date, user=None, region: Region | None = None, to
     return out
 
 
+def _joined_by(queryset, field: str, day: datetime.date):
+    """Rows joined (or founded) by ``day``. A row with no date given counts from the day it was
+    registered: the rule children follow through ``entered_on``."""
+    return queryset.alias(since=Coalesce(field, TruncDate("created_at"))).filter(since__lte=day)
+
+
 def _mothers(out: Indicators, scope: Scope, as_of: datetime.date) -> None:
-    serving = (Q(joined_on__isnull=True) | Q(joined_on__lte=as_of)) & (
-        ~Q(status=Volunteer.Status.LEFT) | Q(left_on__gt=as_of)
-    )
     rows = (
-        scope(Volunteer.objects)
-        .filter(serving)
+        _joined_by(scope(Volunteer.objects), "joined_on", as_of)
+        .filter(~Q(status=Volunteer.Status.LEFT) | Q(left_on__gt=as_of))
         .order_by()
         .values("sector__name", "sector__sort_order")
         .annotate(n=Count("pk"))
@@ -218,10 +225,12 @@ def _mothers(out: Indicators, scope: Scope, as_of: datetime.date) -> None:
 
 
 def _children(scope: Scope, as_of: datetime.date):
-    """Children on the books at ``as_of``, with their last contact and whether paired then."""
+    """Children on the books at ``as_of``, with their colour and last contact then and whether
+    paired then."""
     return (
         scope(Child.objects)
         .on_books(as_of)
+        .with_colour_on(as_of)
         .with_last_contact(today=as_of)
         .annotate(is_paired=Exists(Pairing.objects.open_on(as_of).filter(child=OuterRef("pk"))))
     )
@@ -237,7 +246,7 @@ def _child_figures(out: Indicators, scope: Scope, children, as_of: datetime.date
     out.children_by_colour = dict.fromkeys(colours, 0)
     out.overdue_by_colour = dict.fromkeys(colours, 0)
     per_town: dict[str, dict[str, int]] = {}
-    rows = children.order_by().values_list("region__parent__code", "card_colour", "last_contact", "is_paired")
+    rows = children.order_by().values_list("region__parent__code", "colour_on", "last_contact", "is_paired")
     for town_code, colour, last_contact, is_paired in rows.iterator(chunk_size=5000):
         town = per_town.setdefault(town_code, {"total": 0, "paired": 0, "overdue": 0})
         town["total"] += 1

@@ -212,7 +212,13 @@ class LedgerRows:
         return [self.children(), self.pairings(), self.activities(), self.trainings()]
 
     def _on_books(self):
-        return self.scope(Child.objects).on_books(self.as_of).order_by("region__code", "name", "pk")
+        """The month's children, each with ``colour_on``, the card colour at the month's end."""
+        return (
+            self.scope(Child.objects)
+            .on_books(self.as_of)
+            .with_colour_on(self.as_of)
+            .order_by("region__code", "name", "pk")
+        )
 
     def children(self):
         difficulties = (
@@ -222,7 +228,7 @@ class LedgerRows:
         )
         return (
             self._on_books()
-            .with_visit_schedule(today=self.as_of)
+            .with_visit_schedule(today=self.as_of, colour="colour_on")
             .annotate(difficulty_names=ListOf(difficulties))
             .values_list(
                 "name",
@@ -231,7 +237,7 @@ class LedgerRows:
                 "birth_date",
                 "category__name",
                 "difficulty_names",
-                "card_colour",
+                "colour_on",
                 "region__parent__name",
                 "region__name",
                 "address",
@@ -273,7 +279,7 @@ class LedgerRows:
                 "id_number",
                 "region__parent__name",
                 "region__name",
-                "card_colour",
+                "colour_on",
                 "started_on",
                 "mothers",
                 "phones",

@@ -1,3 +1,5 @@
+import datetime
+
 import factory
 
 from volunteers.models import Sector, Volunteer, VolunteerTeam
@@ -8,6 +10,7 @@ class VolunteerTeamFactory(factory.django.DjangoModelFactory):
         model = VolunteerTeam
 
     name = factory.Sequence(lambda n: f"服务队{n}")
+    founded_on = datetime.date(2024, 1, 1)
 
 
 class VolunteerFactory(factory.django.DjangoModelFactory):
@@ -17,3 +20,5 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"妈妈{n}")
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     sector = factory.LazyFunction(lambda: Sector.objects.get(name="教师"))
+    # Months count a mother from the day she joined (else was registered): well before tests' months.
+    joined_on = datetime.date(2024, 1, 1)
