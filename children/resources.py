@@ -180,7 +180,9 @@ class ChildResource(LedgerResource):
             colour
             if colour
             and colour != child.card_colour
-            and self.review(child, "card_colour", colour, changed_on=self.colour_changed_on.get(child.pk), history=False)
+            and self.review(
+                child, "card_colour", colour, changed_on=self.colour_changed_on.get(child.pk), history=False
+            )
             else None
         )
         if not changed and new_difficulties is None and new_colour is None:

@@ -7,8 +7,10 @@ ModelAdmin in the MRO for their views to exist; the permission checks are forwar
 ``ScopedAdmin`` still win over import-export's defaults.
 """
 
+import base64
 from urllib.parse import quote
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -17,9 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action
 
+from core.ledger.error_file import error_workbook
 from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat, LedgerXlsxFormat
 from core.ledger.resources import summary_counts, summary_line
@@ -27,6 +31,23 @@ from core.ledger.storage import LedgerUploadStorage
 from core.ledger.template import build_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class LedgerImportForm(ImportForm):
+    ledger_date = forms.DateField(
+        label=_("Ledger date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The date the ledger speaks for; when empty, the 填报日期 in its title rows."),
+    )
+
+
+class LedgerConfirmForm(ConfirmImportForm):
+    ledger_date = forms.DateField(required=False, widget=forms.HiddenInput())
+    overwrite_newer = forms.BooleanField(
+        label=_("Also overwrite the values changed in the system after the ledger's date (the conflicts below)"),
+        required=False,
+    )
 
 
 def _defined_outside_import_export(admin, name):
@@ -39,7 +60,8 @@ def _defined_outside_import_export(admin, name):
 
 
 class LedgerImportExportMixin(ImportExportMixin):
-    import_form_class = ImportForm
+    import_form_class = LedgerImportForm
+    confirm_form_class = LedgerConfirmForm
     export_form_class = ExportForm
     import_formats = [LedgerFileFormat]
     export_formats = [LedgerXlsxFormat]
@@ -58,6 +80,20 @@ class LedgerImportExportMixin(ImportExportMixin):
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {"user": request.user}
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        data = getattr(kwargs.get("form"), "cleaned_data", None) or {}
+        return {
+            **self.get_resource_kwargs(request),
+            "ledger_date": data.get("ledger_date"),
+            "overwrite_newer": bool(data.get("overwrite_newer")),
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and import_form.cleaned_data.get("ledger_date"):
+            initial["ledger_date"] = import_form.cleaned_data["ledger_date"]
+        return initial
 
     def get_data_for_export(self, request, queryset, **kwargs):
         kwargs["filters"] = dict(request.GET.items())
@@ -82,8 +118,22 @@ class LedgerImportExportMixin(ImportExportMixin):
             for number, note in getattr(result, "notes", []):
                 messages.warning(request, gettext("Row %(row)d: %(note)s") % {"row": number, "note": note})
         if isinstance(response, TemplateResponse) and "confirm_form" not in context:
+            if result is not None:
+                context["error_file"] = self._error_file(request, result)
+                stem = (getattr(request.FILES.get("import_file"), "name", "") or "ledger").rsplit(".", 1)[0]
+                context["error_file_name"] = gettext("%(name)s-to-correct.xlsx") % {"name": stem}
             self._remove_upload(request)
         return response
+
+    def _error_file(self, request, result) -> str:
+        """The upload with a 错误原因 column, as a data: link (no copy of the file stays on the server)."""
+        upload = request.FILES.get("import_file")
+        name = getattr(upload, "tmp_storage_name", None)
+        if not name or not result.invalid_rows:
+            return ""
+        dataset = LedgerFileFormat().create_dataset(LedgerUploadStorage(name=name).read())
+        data = error_workbook(dataset, result)
+        return f"data:{XLSX};base64,{base64.b64encode(data).decode()}" if data else ""
 
     def _remove_upload(self, request):
         # A preview that cannot be confirmed leaves no copy of the file behind.

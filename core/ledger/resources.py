@@ -486,7 +486,7 @@ class LedgerResource(resources.ModelResource):
             result.append_base_error(Error(ValueError(gettext("An import needs a user; nothing was imported."))))
             return result
         try:
-            _header_number, rows = self.read_rows(dataset)
+            result.header_number, rows = self.read_rows(dataset)
         except HeaderError as exc:
             result.append_base_error(Error(exc))
             return result
