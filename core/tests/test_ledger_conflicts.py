@@ -228,3 +228,31 @@ def test_the_preview_says_when_the_ledger_date_is_unknown(client, settings, tmp_
     client.force_login(users["admin"])
     response = preview(client, ledger(child_row(1), date=""))
     assert "台账日期未知" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_import_job_takes_the_ledger_date_and_the_overwrite_choice(client, users_and_child):
+    from django.core.files.base import ContentFile
+    from django.urls import reverse
+
+    from reports.models import Job, JobStatus
+
+    users, child = users_and_child
+    child.name = "张三丰"
+    child.save()
+    client.force_login(users["admin"])
+    data = ledger(child_row(1, name="张三"))
+    start = reverse("admin:reports_job_start", args=["import_children"])
+    page = client.get(start).content.decode()
+    assert 'name="ledger_date"' in page and 'name="overwrite_newer"' in page
+
+    client.post(start, {"file": ContentFile(data, name="a.xlsx")})
+    job = Job.objects.latest("pk")
+    assert job.status == JobStatus.DONE, job.message
+    assert job.report["conflicts"] == 1 and "冲突 1（未覆盖）" in job.report["summary"]
+    child.refresh_from_db()
+    assert child.name == "张三丰"
+
+    client.post(start, {"file": ContentFile(data, name="a.xlsx"), "overwrite_newer": "on"})
+    child.refresh_from_db()
+    assert child.name == "张三"

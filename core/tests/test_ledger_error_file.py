@@ -112,3 +112,27 @@ def test_a_clean_file_has_no_error_file(tmp_path):
     code, _ = run(user, sample(EXPECTED["children_file"]), "--dry-run", "--errors-out", str(out_file))
     assert code == 0 and not out_file.exists()
     assert counts(import_bytes("children", sample(EXPECTED["children_file"]).read_bytes(), user))["errors"] == 0
+
+
+@pytest.mark.django_db
+def test_a_failed_import_job_offers_the_file_to_correct_to_its_owner_only(client, settings, tmp_path, users):
+    from django.core.files.base import ContentFile
+
+    from reports.jobs import job_start
+    from reports.models import JobStatus
+
+    settings.MEDIA_ROOT = tmp_path
+    load_sample_regions()
+    admin = county_admin()
+    data = sample(EXPECTED["children_bad_file"]).read_bytes()
+    job = job_start(user=admin, kind="import_children", upload=ContentFile(data, name="方山县.xlsx"))
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.result_name == "方山县-待更正.xlsx"
+    client.force_login(users["admin"])
+    assert client.get(reverse("reports:job_file", args=[job.pk])).status_code == 404
+    client.force_login(admin)
+    page = client.get(reverse("admin:reports_job_change", args=[job.pk])).content.decode()
+    assert reverse("reports:job_file", args=[job.pk]) in page
+    response = client.get(reverse("reports:job_file", args=[job.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sorted(marked_rows(sheet)) == [n - 1 for n in EXPECTED["children_bad_rows"]]
