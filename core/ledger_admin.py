@@ -12,9 +12,10 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,8 @@ from core.ledger.formats import LedgerFileFormat, LedgerXlsxFormat
 from core.ledger.resources import summary_counts, summary_line
 from core.ledger.storage import LedgerUploadStorage
 from core.ledger.template import build_template
+from regions.models import Level, Region
+from regions.proposals import may_add_villages, places_resolve
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -120,10 +123,58 @@ class LedgerImportExportMixin(ImportExportMixin):
         if isinstance(response, TemplateResponse) and "confirm_form" not in context:
             if result is not None:
                 context["error_file"] = self._error_file(request, result)
+                context["unknown_places"] = self._unknown_places(request, result)
                 stem = (getattr(request.FILES.get("import_file"), "name", "") or "ledger").rsplit(".", 1)[0]
                 context["error_file_name"] = gettext("%(name)s-to-correct.xlsx") % {"name": stem}
             self._remove_upload(request)
         return response
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        own = path(
+            "ledger-places/",
+            self.admin_site.admin_view(self.resolve_places_view),
+            name="{}_{}_ledger_places".format(*info),
+        )
+        return [own, *super().get_urls()]
+
+    def _unknown_places(self, request, result) -> list[dict]:
+        """The villages a file names that its townships lack, for a county admin to create or map."""
+        places = getattr(result, "unknown_villages", [])
+        if not places or not may_add_villages(request.user):
+            return []
+        villages = Region.objects.for_user(request.user).filter(
+            level=Level.VILLAGE, parent__in=[town for town, _name, _rows in places]
+        )
+        by_town = {}
+        for village in villages.order_by("code"):
+            by_town.setdefault(village.parent_id, []).append(village)
+        return [
+            {"township": town, "name": name, "rows": rows, "villages": by_town.get(town.pk, [])}
+            for town, name, rows in places
+        ]
+
+    def resolve_places_view(self, request):
+        """One POST: create the chosen villages and remember the chosen spellings, all or nothing."""
+        if request.method != "POST" or not self.has_import_permission(request):
+            raise PermissionDenied
+        count = min(int(request.POST.get("places", "0") or 0), 500)
+        choices = [
+            tuple(request.POST.get(f"place-{i}-{part}", "") for part in ("township", "name", "choice"))
+            for i in range(count)
+        ]
+        try:
+            created, aliases = places_resolve(user=request.user, choices=choices)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                gettext("Created %(created)d villages and remembered %(aliases)d spellings; upload the file again.")
+                % {"created": created, "aliases": aliases},
+            )
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name))
 
     def _error_file(self, request, result) -> str:
         """The upload with a 错误原因 column, as a data: link (no copy of the file stays on the server)."""

@@ -33,12 +33,12 @@ from tablib import Dataset
 from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
 from core.masking import sees_full_identity
 from core.signals import ledger_exported, ledger_imported
-from regions.models import Level, Region
 from regions.scoping import user_region
 
 from .conflicts import FieldChange, FieldHistory
 from .headers import Column, HeaderError, find_header, is_footer
 from .ledger_date import find_ledger_date
+from .lookups import RegionIndex  # the resources import it from here too
 from .values import CellError, text
 
 ROW_NUMBER = "__row__"
@@ -151,38 +151,6 @@ def summary_line(counts: dict[str, int]) -> str:
     return "新增 {new}，更新 {updated}，冲突 {conflicts}（未覆盖），跳过 {skipped}，错误 {errors}".format(
         **{"conflicts": 0, **counts}
     )
-
-
-class RegionIndex:
-    """Townships and villages inside the user's scope, by name, from one query."""
-
-    def __init__(self, user):
-        self.townships: dict[str, list[Region]] = defaultdict(list)
-        self.villages: dict[str, list[Region]] = defaultdict(list)
-        regions = Region.objects.for_user(user).filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
-        for region in regions.only("id", "code", "name", "level", "parent_id"):
-            target = self.townships if region.level == Level.TOWNSHIP else self.villages
-            target[text(region.name)].append(region)
-
-    def township(self, name: str) -> Region:
-        found = self.townships.get(text(name), [])
-        if not found:
-            raise CellError(_("no such township in your area"))
-        if len(found) > 1:
-            raise CellError(_("several townships in your area have this name"))
-        return found[0]
-
-    def village(self, name: str, township: Region | None) -> Region:
-        found = self.villages.get(text(name), [])
-        if township is not None:
-            found = [v for v in found if v.parent_id == township.pk]
-        if not found:
-            if township is not None:
-                raise CellError(_("no such village in %(township)s") % {"township": township.name})
-            raise CellError(_("no such village in your area"))
-        if len(found) > 1:
-            raise CellError(_("several villages in your area have this name; fill in the township column"))
-        return found[0]
 
 
 class LookupIndex:
@@ -514,12 +482,21 @@ class LedgerResource(resources.ModelResource):
             self._write(plans, problems, dry_run=dry_run)
         if problems:
             self._report(result, problems)
+            result.unknown_villages = self.unknown_villages()
             return result
         for plan in plans:
             self._add_row(result, plan)
             if plan.note:
                 result.notes.append((plan.row.number, plan.note))
         return result
+
+    def unknown_villages(self) -> list[tuple]:
+        """[(township, name, rows)] of villages the file names under a township that lacks them."""
+        index = getattr(self, "regions", None)
+        missing = index.missing if isinstance(index, RegionIndex) else {}
+        return [
+            (town, name, rows) for (town, name), rows in sorted(missing.items(), key=lambda i: (i[0][0].code, i[0][1]))
+        ]
 
     def _write(self, plans: list[Plan], problems: Problems, *, dry_run: bool) -> None:
         if dry_run and not self.dry_run_writes:
