@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from children.models import CardChange, Child
 
-from .ledger_helpers import EXPECTED, ORDER, county_admin, import_bytes, load_sample_regions, sample, xlsx
+from .ledger_helpers import EXPECTED, ORDER, counts, county_admin, import_bytes, load_sample_regions, sample, xlsx
 from .test_ledger_import import CHILD_HEADER, child_row
 
 JANUARY = datetime.date(2025, 1, 1)  # 填报日期：2025年1月 in the sample's title rows
@@ -256,3 +256,31 @@ def test_the_import_job_takes_the_ledger_date_and_the_overwrite_choice(client, u
     client.post(start, {"file": ContentFile(data, name="a.xlsx"), "overwrite_newer": "on"})
     child.refresh_from_db()
     assert child.name == "张三"
+
+
+@pytest.mark.django_db
+def test_a_mothers_roster_older_than_a_change_keeps_the_change(users):
+    from volunteers.models import Volunteer
+
+    from .test_ledger_import import MOTHER_HEADER
+
+    def roster(employer, team):
+        row = [1, "赵六", "13800000001", employer, "", "", team, "圪洞镇", "2024.5.1"]
+        return xlsx([MOTHER_HEADER, row], [["填报日期：2025年1月31日"]])
+
+    import_bytes("volunteers", roster("县医院", "一队"), users["admin"])
+    mother = Volunteer.objects.get()
+    mother.employer = "县妇幼保健院"
+    mother.save()
+
+    result = import_bytes("volunteers", roster("县医院", "二队"), users["admin"])
+
+    mother.refresh_from_db()
+    assert mother.employer == "县妇幼保健院"
+    assert mother.team.name == "一队"  # set today too: newer than the roster
+    assert counts(result)["conflicts"] == 1
+    (row,) = [r for r in result.rows if getattr(r, "changes", None)]
+    assert {(c.old, c.new, c.conflict, c.applied) for c in row.changes} == {
+        ("县妇幼保健院", "县医院", True, False),
+        ("一队", "二队", True, False),
+    }
