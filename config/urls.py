@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from regions.proposal_views import regions_add_view
 from reports.views import ledger_download
 
 # MEDIA_URL is deliberately not served: visit photos go through activities:visit_photo,
@@ -9,6 +10,7 @@ from reports.views import ledger_download
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/reports/ledger/", admin.site.admin_view(ledger_download), name="reports_ledger"),
+    path("admin/regions/add-below/", admin.site.admin_view(regions_add_view), name="regions_add_below"),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),

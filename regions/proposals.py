@@ -40,14 +40,43 @@ def next_free_code(parent: Region) -> str:
     return (prefix + f"{highest + 1:03d}").ljust(12, "0")
 
 
-def may_add_villages(user, township: Region | None = None) -> bool:
-    """A county (or city) admin, for a township inside its area; never a township's staff."""
+def may_add_below(user, parent: Region | None = None) -> bool:
+    """A county (or city) admin, below a county or township inside its area; never a township's staff."""
     scope = user_scope(user)
     if scope is None or not user.has_perm("regions.add_region"):
         return False
     if scope is not ALL and scope.level > Level.COUNTY:
         return False
-    return township is None or Region.objects.for_user(user).filter(pk=township.pk, level=Level.TOWNSHIP).exists()
+    if parent is None:
+        return True
+    return Region.objects.for_user(user).filter(pk=parent.pk, level__in=[Level.COUNTY, Level.TOWNSHIP]).exists()
+
+
+def may_add_villages(user, township: Region | None = None) -> bool:
+    return may_add_below(user, township) and (township is None or township.level == Level.TOWNSHIP)
+
+
+@transaction.atomic
+def regions_add_below(*, user, parent: Region, names: list[str]) -> list[tuple[str, str]]:
+    """Townships below a county, or villages below a township, each with the next free code.
+
+    Names already there (after ``place_key``) are left alone. Returns [(code, name)] created.
+    """
+    if not may_add_below(user, parent):
+        raise PermissionDenied
+    # One writer at a time per parent, so two admins never propose the same code.
+    parent = Region.objects.select_for_update().get(pk=parent.pk)
+    existing = {place_key(name) for name in parent.children.values_list("name", flat=True)}
+    rows = [["代码", "名称"]]
+    for name in dict.fromkeys(place_key(n) for n in names if place_key(n)):
+        if name in existing:
+            continue
+        if len(name) > 100:
+            raise ValidationError(_("A region name has at most 100 characters: %(name)s") % {"name": name[:20]})
+        rows.append([_after(rows[-1][0], parent) if len(rows) > 1 else next_free_code(parent), name])
+    if len(rows) > 1:
+        regions_load(rows=rows)
+    return [(code, name) for code, name in rows[1:]]
 
 
 @dataclass
@@ -62,29 +91,19 @@ def villages_resolve(*, user, township: Region, create: list[str], map_to: dict[
     ``map_to`` as another name of its village; all or nothing."""
     if not may_add_villages(user, township):
         raise PermissionDenied
-    # One writer at a time per township, so two admins never propose the same code.
-    township = Region.objects.select_for_update().get(pk=township.pk)
-    result = Resolution()
-    existing = {place_key(name) for name in township.children.values_list("name", flat=True)}
-    rows = [["代码", "名称"]]
-    for name in dict.fromkeys(place_key(n) for n in create if place_key(n)):
-        if name in existing:
-            continue
-        code = _after(rows[-1][0], township) if len(rows) > 1 else next_free_code(township)
-        rows.append([code, name])
-        result.created.append((code, name))
-    if len(rows) > 1:
-        regions_load(rows=rows)
+    result = Resolution(created=regions_add_below(user=user, parent=township, names=create))
     for spelling, village in map_to.items():
         result.aliases.append(_alias(user, township, spelling, village))
     return result
 
 
-def _after(code: str, township: Region) -> str:
-    number = int(code[9:12]) + 1
+def _after(code: str, parent: Region) -> str:
+    """The code after ``code`` at the same level below ``parent``."""
+    start, end = _OWN_DIGITS[Level(parent.level + 1)]
+    number = int(code[start:end]) + 1
     if number > 999:
-        raise ValidationError(_("%(name)s has no free code left.") % {"name": township.name})
-    return code[:9] + f"{number:03d}"
+        raise ValidationError(_("%(name)s has no free code left.") % {"name": parent.name})
+    return (code[:start] + f"{number:03d}").ljust(12, "0")
 
 
 def _alias(user, township, spelling, village) -> RegionAlias:

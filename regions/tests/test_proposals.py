@@ -112,3 +112,36 @@ def test_a_township_users_index_does_not_see_another_townships_alias(users, regi
     RegionAlias.objects.create(parent=regions["town_b"], region=regions["village_b1"], name="东庄", key="东庄")
     index = RegionIndex(users["town_a"])
     assert not index.aliases
+
+
+@pytest.mark.django_db
+def test_the_add_page_proposes_the_next_code_and_adds_townships_and_villages(client, users, regions):
+    from django.urls import reverse
+
+    url = reverse("regions_add_below")
+    client.force_login(users["admin"])
+    page = client.get(url, {"parent": regions["town_a"].pk}).content.decode()
+    assert "141128100003" in page
+
+    client.post(url, {"parent": regions["county"].pk, "names": "马坊镇\n 积翠乡 \n圪洞镇\n"})
+    client.post(url, {"parent": regions["town_a"].pk, "names": "吴城村\n吴城村"})
+
+    assert Region.objects.get(name="马坊镇").code == "141128102000"
+    assert Region.objects.get(name="积翠乡").code == "141128103000"
+    assert Region.objects.get(name="吴城村").code == "141128100003"
+    assert Region.objects.filter(name="圪洞镇").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_township_user_cannot_open_the_add_page_nor_add_outside_the_area(client, users, regions):
+    from django.urls import reverse
+
+    url = reverse("regions_add_below")
+    client.force_login(users["town_a"])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"parent": regions["town_a"].pk, "names": "新村"}).status_code == 403
+    Region.objects.create(code="141129000000", name="中阳县", parent=regions["county"].parent)
+    client.force_login(users["admin"])
+    response = client.post(url, {"parent": Region.objects.get(code="141129000000").pk, "names": "宁乡镇"})
+    assert response.status_code == 200 and "parent" in response.context["form"].errors
+    assert not Region.objects.filter(name__in=["新村", "宁乡镇"]).exists()
