@@ -284,3 +284,16 @@ def test_a_mothers_roster_older_than_a_change_keeps_the_change(users):
         ("县妇幼保健院", "县医院", True, False),
         ("一队", "二队", True, False),
     }
+
+
+@pytest.mark.django_db
+def test_it_is_the_latest_change_of_each_field_that_counts(users_and_child):
+    users, child = users_and_child
+    child.history.update(history_date=datetime.datetime(2025, 1, 5, tzinfo=datetime.UTC))
+    child.name = "张三丰"
+    child.save()  # today: the name is newer than the ledger, the village is not
+
+    import_bytes("children", ledger(child_row(1, name="张三", village="城内村")), users["admin"])
+
+    child.refresh_from_db()
+    assert (child.name, child.region.name) == ("张三丰", "城内村")
