@@ -69,7 +69,7 @@ def _ledger_event(direction, user, ledger, **fields):
 @receiver(ledger_imported, dispatch_uid="audit_ledger_imported")
 def log_ledger_imported(sender, user, ledger, filename="", counts=None, **kwargs):
     counts = dict(counts or {})
-    rows = sum(int(counts.get(key, 0) or 0) for key in ("new", "updated", "skipped", "errors"))
+    rows = sum(int(counts.get(key, 0) or 0) for key in ("new", "updated", "conflicts", "skipped", "errors"))
     _ledger_event(LedgerEvent.Direction.IMPORT, user, ledger, filename=str(filename)[:255], rows=rows, counts=counts)
 
 

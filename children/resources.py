@@ -1,10 +1,11 @@
 """The children's register (基础台账): import by ID number, export with the same headers."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils.translation import gettext
 from import_export.results import RowResult
 
-from children.models import Child, ChildCategory, DifficultyType
+from children.models import CardChange, Child, ChildCategory, DifficultyType
 from children.services import child_change_colour, child_record_first_colours
 from core.idnumber import parse_id_number
 from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
@@ -42,6 +43,7 @@ class ChildResource(LedgerResource):
     #: the look-ups come from the scoped caches; the ID number, phone and colour were checked
     #: by plan_row with the same validators
     clean_exclude = ["category", "region", "id_number", "guardian_phone", "card_colour"]
+    field_columns = {"card_colour": "colour", "region": "village"}
 
     class Meta:
         model = Child
@@ -58,12 +60,22 @@ class ChildResource(LedgerResource):
         scope = Child.objects.for_user(self.user)
         for start in range(0, len(numbers), 2000):
             chunk = numbers[start : start + 2000]
-            for child in Child.objects.filter(id_number__in=chunk).prefetch_related("difficulties"):
+            children = Child.objects.filter(id_number__in=chunk).select_related("region", "category")
+            for child in children.prefetch_related("difficulties"):
                 self.existing[child.id_number] = child
         found = [child.pk for child in self.existing.values()]
         for start in range(0, len(found), 2000):
             self.in_scope.update(scope.filter(pk__in=found[start : start + 2000]).values_list("pk", flat=True))
         self.seen = {}
+        self.colour_changed_on = {}
+        if self.ledger_date is not None:
+            self.history.load(Child, sorted(self.in_scope))
+            self.colour_changed_on = dict(
+                CardChange.objects.filter(child__in=self.in_scope)
+                .values("child")
+                .annotate(last=Max("effective_on"))
+                .values_list("child", "last")
+            )
 
     @staticmethod
     def parse_quietly(raw, today) -> str:
@@ -163,11 +175,21 @@ class ChildResource(LedgerResource):
             return None
         changed = self.changes(child, values)
         new_difficulties = difficulties if text(row.raw("difficulties")) else None
-        if new_difficulties is not None and {d.pk for d in new_difficulties} == {
-            d.pk for d in child.difficulties.all()
-        }:
+        if new_difficulties is not None and (
+            {d.pk for d in new_difficulties} == {d.pk for d in child.difficulties.all()}
+            or not self.review(child, "difficulties", new_difficulties, old=list(child.difficulties.all()))
+        ):
             new_difficulties = None
-        new_colour = colour if colour and colour != child.card_colour else None
+        # The colour's "changed on" is its card history's effective date, not when it was typed.
+        new_colour = (
+            colour
+            if colour
+            and colour != child.card_colour
+            and self.review(
+                child, "card_colour", colour, changed_on=self.colour_changed_on.get(child.pk), history=False
+            )
+            else None
+        )
         if not changed and new_difficulties is None and new_colour is None:
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP)
         for key, value in changed.items():
@@ -218,7 +240,11 @@ class ChildResource(LedgerResource):
             child.difficulties.set(difficulties)
         if colour:
             child_change_colour(
-                child=child, to_colour=colour, effective_on=child.updated_at.date(), reason=IMPORT_REASON, by=self.user
+                child=child,
+                to_colour=colour,
+                effective_on=self.ledger_date or self.today,
+                reason=IMPORT_REASON,
+                by=self.user,
             )
 
     def export_rows(self, queryset):

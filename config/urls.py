@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from core.views import view_on_site
+from regions.proposal_views import regions_add_view
 from reports.views import ledger_download
 
 # MEDIA_URL is deliberately not served: visit photos go through activities:visit_photo,
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", include("closing.urls")),
     # Before admin.site.urls, which would answer it with Django's unscoped shortcut.
     path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site), name="view_on_site"),
+    path("admin/regions/add-below/", admin.site.admin_view(regions_add_view), name="regions_add_below"),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),

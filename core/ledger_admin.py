@@ -7,28 +7,53 @@ ModelAdmin in the MRO for their views to exist; the permission checks are forwar
 ``ScopedAdmin`` still win over import-export's defaults.
 """
 
+import base64
+
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action
 
 from core.downloads import as_attachment
+from core.ledger.error_file import error_workbook
 from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat, LedgerXlsxFormat
 from core.ledger.resources import summary_counts, summary_line
 from core.ledger.storage import LedgerUploadStorage
 from core.ledger.template import build_template
 from core.permissions import may_export, may_import
+from regions.models import Level, Region
+from regions.proposals import may_add_villages, places_resolve
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class LedgerImportForm(ImportForm):
+    ledger_date = forms.DateField(
+        label=_("Ledger date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The date the ledger speaks for; when empty, the 填报日期 in its title rows."),
+    )
+
+
+class LedgerConfirmForm(ConfirmImportForm):
+    ledger_date = forms.DateField(required=False, widget=forms.HiddenInput())
+    overwrite_newer = forms.BooleanField(
+        label=_("Also overwrite the values changed in the system after the ledger's date (the conflicts below)"),
+        required=False,
+    )
 
 
 def _defined_outside_import_export(admin, name):
@@ -41,7 +66,8 @@ def _defined_outside_import_export(admin, name):
 
 
 class LedgerImportExportMixin(ImportExportMixin):
-    import_form_class = ImportForm
+    import_form_class = LedgerImportForm
+    confirm_form_class = LedgerConfirmForm
     export_form_class = ExportForm
     import_formats = [LedgerFileFormat]
     export_formats = [LedgerXlsxFormat]
@@ -77,6 +103,20 @@ class LedgerImportExportMixin(ImportExportMixin):
             opts = self.model._meta
             return redirect(f"admin:{opts.app_label}_{opts.model_name}_changelist")
 
+    def get_import_resource_kwargs(self, request, **kwargs):
+        data = getattr(kwargs.get("form"), "cleaned_data", None) or {}
+        return {
+            **self.get_resource_kwargs(request),
+            "ledger_date": data.get("ledger_date"),
+            "overwrite_newer": bool(data.get("overwrite_newer")),
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and import_form.cleaned_data.get("ledger_date"):
+            initial["ledger_date"] = import_form.cleaned_data["ledger_date"]
+        return initial
+
     def get_data_for_export(self, request, queryset, **kwargs):
         kwargs["filters"] = dict(request.GET.items())
         return super().get_data_for_export(request, queryset, **kwargs)
@@ -105,8 +145,70 @@ class LedgerImportExportMixin(ImportExportMixin):
             for number, note in getattr(result, "notes", []):
                 messages.warning(request, gettext("Row %(row)d: %(note)s") % {"row": number, "note": note})
         if isinstance(response, TemplateResponse) and "confirm_form" not in context:
+            if result is not None:
+                context["error_file"] = self._error_file(request, result)
+                context["unknown_places"] = self._unknown_places(request, result)
+                stem = (getattr(request.FILES.get("import_file"), "name", "") or "ledger").rsplit(".", 1)[0]
+                context["error_file_name"] = gettext("%(name)s-to-correct.xlsx") % {"name": stem}
             self._remove_upload(request)
         return response
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        own = path(
+            "ledger-places/",
+            self.admin_site.admin_view(self.resolve_places_view),
+            name="{}_{}_ledger_places".format(*info),
+        )
+        return [own, *super().get_urls()]
+
+    def _unknown_places(self, request, result) -> list[dict]:
+        """The villages a file names that its townships lack, for a county admin to create or map."""
+        places = getattr(result, "unknown_villages", [])
+        if not places or not may_add_villages(request.user):
+            return []
+        villages = Region.objects.for_user(request.user).filter(
+            level=Level.VILLAGE, parent__in=[town for town, _name, _rows in places]
+        )
+        by_town = {}
+        for village in villages.order_by("code"):
+            by_town.setdefault(village.parent_id, []).append(village)
+        return [
+            {"township": town, "name": name, "rows": rows, "villages": by_town.get(town.pk, [])}
+            for town, name, rows in places
+        ]
+
+    def resolve_places_view(self, request):
+        """One POST: create the chosen villages and remember the chosen spellings, all or nothing."""
+        if request.method != "POST" or not self.has_import_permission(request):
+            raise PermissionDenied
+        count = min(int(request.POST.get("places", "0") or 0), 500)
+        choices = [
+            tuple(request.POST.get(f"place-{i}-{part}", "") for part in ("township", "name", "choice"))
+            for i in range(count)
+        ]
+        try:
+            created, aliases = places_resolve(user=request.user, choices=choices)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                gettext("Created %(created)d villages and remembered %(aliases)d spellings; upload the file again.")
+                % {"created": created, "aliases": aliases},
+            )
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name))
+
+    def _error_file(self, request, result) -> str:
+        """The upload with a 错误原因 column, as a data: link (no copy of the file stays on the server)."""
+        upload = request.FILES.get("import_file")
+        name = getattr(upload, "tmp_storage_name", None)
+        if not name or not result.invalid_rows:
+            return ""
+        dataset = LedgerFileFormat().create_dataset(LedgerUploadStorage(name=name).read())
+        data = error_workbook(dataset, result)
+        return f"data:{XLSX};base64,{base64.b64encode(data).decode()}" if data else ""
 
     def _remove_upload(self, request):
         # A preview that cannot be confirmed leaves no copy of the file behind.

@@ -172,3 +172,45 @@ class StaffProfile(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.region}"
+
+
+class RegionAliasQuerySet(ScopedQuerySet):
+    region_path = "region"
+
+
+class RegionAlias(models.Model):
+    """Another spelling of a village's name in ledgers (吴城村 for 吴城社区), under its township.
+
+    Remembered when a county admin maps a spelling in an import preview, so later imports
+    find the village by it too.
+    """
+
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="aliases")
+    parent = models.ForeignKey(
+        Region, verbose_name=_("parent region"), on_delete=models.CASCADE, related_name="child_aliases"
+    )
+    name = models.CharField(_("spelling"), max_length=100)
+    #: ``regions.matching.place_key`` of the name: what a ledger's cell is compared with
+    key = models.CharField(max_length=100, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RegionAliasQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("region alias")
+        verbose_name_plural = _("region aliases")
+        constraints = [models.UniqueConstraint(fields=["parent", "key"], name="region_alias_unique_per_parent")]
+
+    def __str__(self):
+        return f"{self.name} → {self.region}"
+
+    def clean(self):
+        super().clean()
+        from .matching import place_key
+
+        self.key = place_key(self.name)
+        if self.region_id and self.parent_id and self.region.parent_id != self.parent_id:
+            raise ValidationError(_("An alias names a village of the same township."))

@@ -140,7 +140,7 @@ class JobAdmin(ModelAdmin):
             raise Http404
         if not job_kind.may_start(request.user):
             raise PermissionDenied
-        form_class = ImportJobForm if job_kind.takes_upload else ExportJobForm
+        form_class = job_kind.form_class or (ImportJobForm if job_kind.takes_upload else ExportJobForm)
         kwargs = {} if job_kind.takes_upload else {"user": request.user}
         form = form_class(request.POST or None, request.FILES or None, **kwargs)
         if request.method == "POST" and form.is_valid():

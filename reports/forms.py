@@ -51,3 +51,21 @@ class ImportJobForm(forms.Form):
 
     def params(self):
         return {}
+
+
+class LedgerImportJobForm(ImportJobForm):
+    """A ledger import takes the ledger's date and the overwrite choice, as the admin import does."""
+
+    ledger_date = forms.DateField(
+        label=_("Ledger date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The date the ledger speaks for; when empty, the 填报日期 in its title rows."),
+    )
+    overwrite_newer = forms.BooleanField(
+        label=_("Also overwrite the values changed in the system after the ledger's date"), required=False
+    )
+
+    def params(self):
+        day = self.cleaned_data.get("ledger_date")
+        return {"ledger_date": day.isoformat() if day else "", "overwrite_newer": self.cleaned_data["overwrite_newer"]}

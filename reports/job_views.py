@@ -29,7 +29,8 @@ def job_status_view(request, pk):
 @staff_member_required
 def job_file(request, pk):
     """A finished job's result file, only for the person who started the job."""
-    job = get_object_or_404(Job.objects.owned_by(request.user), pk=pk, status=JobStatus.DONE)
+    # A failed import may keep one file: the upload with a 错误原因 column, to correct.
+    job = get_object_or_404(Job.objects.owned_by(request.user), pk=pk, status__in=[JobStatus.DONE, JobStatus.FAILED])
     if not job.result:
         raise Http404
     if not may_download(request.user, job):

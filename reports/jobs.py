@@ -80,9 +80,11 @@ _clock = time.monotonic  # tests replace this, not the time module
 class JobInputError(Exception):
     """Bad input for a job; the message is for the person who started it (Chinese)."""
 
-    def __init__(self, message, errors=None):
+    def __init__(self, message, errors=None, file=None):
         super().__init__(str(message))
         self.errors = errors or []
+        #: a file for the person to download and correct (a ContentFile with a name), or None
+        self.file = file
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,6 +103,8 @@ class JobKind:
     user_errors: tuple = field(default_factory=tuple)
     #: An export: its result file is re-checked against ``may_export`` when downloaded.
     exports: bool = False
+    #: the start page's form; its ``params()`` are passed to an importer as keyword arguments
+    form_class: object = None
 
     def may_start(self, user) -> bool:
         if not (user.is_authenticated and user.is_active and user.is_staff):
@@ -120,14 +124,16 @@ def kind_label(kind: str):
     return found.label if found else kind
 
 
-def register_import(kind, label, importer, *, user_errors=(), permission=None) -> JobKind:
-    """Register an import job: ``importer(data, filename, *, kind, user, progress) -> dict``."""
+def register_import(kind, label, importer, *, user_errors=(), permission=None, form_class=None) -> JobKind:
+    """Register an import job: ``importer(data, filename, *, kind, user, progress, **params) -> dict``."""
     errors = (JobInputError, SpreadsheetError, *user_errors)
 
     def runner(job):
         run_import_job(job, importer, user_errors=errors)
 
-    KINDS[kind] = JobKind(kind, label, runner, takes_upload=True, permission=permission, user_errors=errors)
+    KINDS[kind] = JobKind(
+        kind, label, runner, takes_upload=True, permission=permission, user_errors=errors, form_class=form_class
+    )
     return KINDS[kind]
 
 
@@ -265,17 +271,21 @@ def job_finish(job, *, file=None, filename="", report=None):
     _drop_upload(job)
 
 
-def job_fail(job, message, *, report=None):
-    """Mark a job failed with a message for the person who started it; keeps no result file."""
+def job_fail(job, message, *, report=None, file=None):
+    """Mark a job failed with a message for the person who started it; keeps no result file
+    except ``file``, one to correct (a ContentFile with a name)."""
     if job.result:
         job.result.delete(save=False)
+    if file is not None:
+        job.result.save(file.name, file, save=False)
+        job.result_name = file.name[:200]
     job.status = JobStatus.FAILED
     job.message = str(message)
     job.report = report
     job.finished_at = timezone.now()
     if job.total is not None and job.done > job.total:
         job.total = job.done
-    job.save(update_fields=["result", "status", "message", "report", "finished_at", "done", "total"])
+    job.save(update_fields=["result", "result_name", "status", "message", "report", "finished_at", "done", "total"])
     _drop_upload(job)
 
 
@@ -374,7 +384,8 @@ def run_job(job_id: int) -> str:
                 user_errors = KINDS[job.kind].user_errors if job.kind in KINDS else (JobInputError,)
                 if isinstance(exc, user_errors):
                     errors = [str(e) for e in getattr(exc, "errors", []) or []]
-                    job_fail(job, str(exc), report={"errors": errors} if errors else None)
+                    report = {"errors": errors} if errors else None
+                    job_fail(job, str(exc), report=report, file=getattr(exc, "file", None))
                 else:
                     logger.exception("Job %s (%s) failed", job.pk, job.kind)
                     job_fail(
@@ -400,7 +411,7 @@ def run_import_job(job, importer, *, user_errors=(JobInputError, SpreadsheetErro
     def progress(done, total=None):
         job_progress(job, done, total)
 
-    report = importer(data, job.upload_name, kind=job.kind, user=job.user, progress=progress)
+    report = importer(data, job.upload_name, kind=job.kind, user=job.user, progress=progress, **(job.params or {}))
     job_finish(job, report=report)
 
 

@@ -4,16 +4,21 @@ A large import or a county's monthly ledger runs in the worker, with progress on
 instead of holding a browser tab open. Same code paths as the admin and the commands.
 """
 
+import datetime
 import shutil
 
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from closing.services import stored_ledger_for
+from core.ledger.error_file import error_workbook
 from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat
 from core.ledger.registry import RESOURCES, resource_class
 from core.ledger.resources import report_lines, summary_counts, summary_line
 from core.permissions import MONTHLY_LEDGER, may_export, may_import
+from reports.forms import LedgerImportJobForm
 from reports.jobs import JobInputError, register_export, register_import
 from reports.ledger import write_ledger
 
@@ -34,17 +39,26 @@ MODELS = {
 }
 
 
-def import_ledger_file(data: bytes, filename: str, *, kind: str, user, progress) -> dict:
-    """All rows or none, as in the admin; a failed import reports every row's error."""
+def import_ledger_file(
+    data: bytes, filename: str, *, kind: str, user, progress, ledger_date="", overwrite_newer=False
+) -> dict:
+    """All rows or none, as in the admin; a failed import reports every row's error and keeps
+    the file with a 错误原因 column for the job page."""
     ledger = kind.removeprefix("import_")
     dataset = LedgerFileFormat().create_dataset(data)
-    resource = resource_class(ledger)(user=user)
+    day = datetime.date.fromisoformat(ledger_date) if ledger_date else None
+    resource = resource_class(ledger)(user=user, ledger_date=day, overwrite_newer=overwrite_newer)
     resource.progress = progress
     result = resource.import_data(dataset, dry_run=False, file_name=filename)
     counts = summary_counts(result)
     lines = report_lines(result)
     if counts["errors"]:
-        raise JobInputError(summary_line(counts), errors=lines)
+        fixable = error_workbook(dataset, result)
+        stem = (filename or "ledger").rsplit(".", 1)[0]
+        name = gettext("%(name)s-to-correct.xlsx") % {"name": stem}
+        raise JobInputError(
+            summary_line(counts), errors=lines, file=ContentFile(fixable, name=name) if fixable else None
+        )
     return {**counts, "summary": summary_line(counts), "notes": lines}
 
 
@@ -70,6 +84,7 @@ for _ledger in RESOURCES:
         import_ledger_file,
         user_errors=(JobInputError, LedgerFileError),
         permission=lambda user, label=MODELS[_ledger]: may_import(user, label),
+        form_class=LedgerImportJobForm,
     )
 register_export(
     "monthly_ledger",

@@ -47,7 +47,7 @@ class VolunteerResource(LedgerResource):
         found, self.in_scope = [], set()
         for start in range(0, max(len(phones), len(numbers)), 1000):
             chunk = Q(phone__in=phones[start : start + 1000]) | Q(id_number__in=numbers[start : start + 1000])
-            found.extend(Volunteer.objects.filter(chunk))
+            found.extend(Volunteer.objects.filter(chunk).select_related("region", "sector", "team"))
             self.in_scope.update(Volunteer.objects.for_user(self.user).filter(chunk).values_list("pk", flat=True))
         for mother in found:
             self.by_phone[mother.phone] = mother
@@ -58,6 +58,8 @@ class VolunteerResource(LedgerResource):
             self.teams.setdefault(text(team.name), []).append(team)
         self.new_teams = {}
         self.seen = {}
+        if self.ledger_date is not None:
+            self.history.load(Volunteer, sorted(self.in_scope))
 
     def team(self, name, township):
         found = self.teams.get(name, [])
@@ -136,7 +138,7 @@ class VolunteerResource(LedgerResource):
             problems.add(row, "phone", self.refuse(phone, "phone"))
             return None
         changed = self.changes(mother, values)
-        if team is not None and mother.team_id != team.pk:
+        if team is not None and (mother.team_id != team.pk or team.pk is None) and self.review(mother, "team", team):
             changed["team"] = team
         if not changed:
             return Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP)
@@ -146,7 +148,7 @@ class VolunteerResource(LedgerResource):
             row=row,
             import_type=RowResult.IMPORT_TYPE_UPDATE,
             instance=mother,
-            write=lambda: self.save_volunteer(mother, team),
+            write=lambda: self.save_volunteer(mother, changed.get("team")),
         )
 
     def save_volunteer(self, mother, team):

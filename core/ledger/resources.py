@@ -15,7 +15,7 @@ time by the resource's ``create_many`` (one insert per table per batch, not one 
 import datetime
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -42,10 +42,12 @@ from tablib import Dataset
 from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
 from core.masking import REFUSED, log_refusal, sees_full_identity
 from core.signals import access_logged, ledger_exported, ledger_imported
-from regions.models import Level, Region
 from regions.scoping import user_region
 
+from .conflicts import FieldChange, FieldHistory
 from .headers import Column, HeaderError, find_header, is_footer
+from .ledger_date import find_ledger_date
+from .lookups import RegionIndex  # the resources import it from here too
 from .values import CellError, text
 
 ROW_NUMBER = "__row__"
@@ -134,11 +136,14 @@ class Problems:
 
 
 def summary_counts(result: Result) -> dict[str, int]:
+    """Each row counted once; a row with a change left unapplied counts as a conflict only."""
     errors = len(result.invalid_rows) + len(result.error_rows) + len(result.base_errors)
+    conflicts = getattr(result, "conflict_counts", Counter())
     return {
         "new": result.totals[RowResult.IMPORT_TYPE_NEW],
-        "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE],
-        "skipped": result.totals[RowResult.IMPORT_TYPE_SKIP],
+        "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE] - conflicts[RowResult.IMPORT_TYPE_UPDATE],
+        "conflicts": sum(conflicts.values()),
+        "skipped": result.totals[RowResult.IMPORT_TYPE_SKIP] - conflicts[RowResult.IMPORT_TYPE_SKIP],
         "errors": errors,
     }
 
@@ -150,44 +155,35 @@ def report_lines(result: Result) -> list[str]:
         for column, messages in row.error_dict.items():
             lines.extend(f"第{row.number}行 {column} {message}" for message in messages)
     lines.extend(f"第{number}行 {note}" for number, note in getattr(result, "notes", []))
+    lines.extend(conflict_lines(result))
+    return lines
+
+
+def conflict_lines(result: Result) -> list[str]:
+    """One line per change the ledger would make to a value that is newer than the ledger."""
+    lines = []
+    for row in result.rows:
+        for change in getattr(row, "changes", []):
+            if change.conflict:
+                lines.append(
+                    gettext("Row %(row)d %(label)s: %(old)s → %(new)s, changed in the system on %(day)s, %(what)s")
+                    % {
+                        "row": row.number,
+                        "label": change.label,
+                        "old": change.old,
+                        "new": change.new,
+                        "day": change.changed_on.isoformat(),
+                        "what": gettext("overwritten") if change.applied else gettext("not overwritten"),
+                    }
+                )
     return lines
 
 
 def summary_line(counts: dict[str, int]) -> str:
     # Fixed wording: operators' scripts read this line (DESIGN.md interfaces).
-    return "新增 {new}，更新 {updated}，跳过 {skipped}，错误 {errors}".format(**counts)
-
-
-class RegionIndex:
-    """Townships and villages inside the user's scope, by name, from one query."""
-
-    def __init__(self, user):
-        self.townships: dict[str, list[Region]] = defaultdict(list)
-        self.villages: dict[str, list[Region]] = defaultdict(list)
-        regions = Region.objects.for_user(user).filter(level__in=[Level.TOWNSHIP, Level.VILLAGE])
-        for region in regions.only("id", "code", "name", "level", "parent_id"):
-            target = self.townships if region.level == Level.TOWNSHIP else self.villages
-            target[text(region.name)].append(region)
-
-    def township(self, name: str) -> Region:
-        found = self.townships.get(text(name), [])
-        if not found:
-            raise CellError(_("no such township in your area"))
-        if len(found) > 1:
-            raise CellError(_("several townships in your area have this name"))
-        return found[0]
-
-    def village(self, name: str, township: Region | None) -> Region:
-        found = self.villages.get(text(name), [])
-        if township is not None:
-            found = [v for v in found if v.parent_id == township.pk]
-        if not found:
-            if township is not None:
-                raise CellError(_("no such village in %(township)s") % {"township": township.name})
-            raise CellError(_("no such village in your area"))
-        if len(found) > 1:
-            raise CellError(_("several villages in your area have this name; fill in the township column"))
-        return found[0]
+    return "新增 {new}，更新 {updated}，冲突 {conflicts}（未覆盖），跳过 {skipped}，错误 {errors}".format(
+        **{"conflicts": 0, **counts}
+    )
 
 
 class LookupIndex:
@@ -248,13 +244,25 @@ class LedgerResource(resources.ModelResource):
     batch_size = 1000
     #: new rows are written in about this many batches, so a job's progress moves in steps
     progress_steps = 10
+    #: {model field: column key} where they differ, so the preview names a change by its header
+    field_columns: dict[str, str] = {}
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, *, ledger_date=None, overwrite_newer=False, **kwargs):
         super().__init__(**kwargs)
         self.user = user
         self.masked = not sees_full_identity(user)
         #: the day ID numbers' birth dates are checked against, looked up once per file
         self.today = timezone.localdate()
+        #: the date the user gave for the ledger; it wins over the 填报日期 in the title rows
+        self.given_date = ledger_date
+        #: the ledger's date once the file is read (None: unknown, nothing counts as newer)
+        self.ledger_date = None
+        #: apply changes to values that are newer than the ledger (the user ticked it)
+        self.overwrite_newer = overwrite_newer
+        self.history = FieldHistory()
+        #: {Excel row number: [FieldChange]} of the rows planned so far
+        self.row_changes: dict[int, list[FieldChange]] = defaultdict(list)
+        self._planning: SourceRow | None = None
 
     @classmethod
     def get_display_name(cls):
@@ -337,9 +345,11 @@ class LedgerResource(resources.ModelResource):
             return None
         return value
 
-    @staticmethod
-    def changes(instance, values: dict) -> dict:
-        """The values that differ from the instance; related rows compare by id (no query)."""
+    def changes(self, instance, values: dict) -> dict:
+        """The values that differ from the instance and may be applied (see ``review``).
+
+        Related rows compare by id (no query).
+        """
         changed = {}
         for key, value in values.items():
             field = instance._meta.get_field(key)
@@ -347,9 +357,47 @@ class LedgerResource(resources.ModelResource):
                 current, new = getattr(instance, field.attname), getattr(value, "pk", value)
             else:
                 current, new = getattr(instance, key), value
-            if current != new:
+            if current != new and self.review(instance, key, value):
                 changed[key] = value
         return changed
+
+    def review(self, instance, key: str, new, *, old=None, changed_on=None, history=True) -> bool:
+        """Record the change of one field for the preview; False when it must not be applied.
+
+        A change is a conflict when the stored value took its present form after the ledger's
+        date (``changed_on``, else the field's history); it is applied only with overwrite_newer.
+        """
+        field = instance._meta.get_field(key)
+        if old is None:
+            old = getattr(instance, field.name)
+        if changed_on is None and history and self.ledger_date is not None and instance.pk is not None:
+            changed_on = self.history.changed_on(instance, key)
+        conflict = self.ledger_date is not None and changed_on is not None and changed_on > self.ledger_date
+        applied = not conflict or self.overwrite_newer
+        label = self._field_label(field)
+        change = FieldChange(label, self._shown(field, old), self._shown(field, new), changed_on, conflict, applied)
+        if self._planning is not None:
+            self.row_changes[self._planning.number].append(change)
+        return applied
+
+    def _field_label(self, field) -> str:
+        key = self.field_columns.get(field.name, field.name)
+        for column in self.columns:
+            if column.key == key:
+                return column.label
+        return str(field.verbose_name)
+
+    @staticmethod
+    def _shown(field, value) -> str:
+        if field.many_to_many:
+            return "、".join(str(v) for v in value) or "—"
+        if field.choices and not field.is_relation:
+            value = dict(field.flatchoices).get(value, value)
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return str(value)
 
     def check_instance(self, instance) -> None:
         instance.full_clean(exclude=self.clean_exclude, validate_unique=False, validate_constraints=False)
@@ -394,6 +442,7 @@ class LedgerResource(resources.ModelResource):
         numbers = [int(r[0]) for r in grid]
         cells = [r[1:] for r in grid]
         header_index, mapping = find_header(cells, self.columns)
+        self.title_rows = cells[:header_index]
         serial = self._serial_position(cells[header_index])
         rows = []
         for number, values in zip(numbers[header_index + 1 :], cells[header_index + 1 :], strict=True):
@@ -460,12 +509,15 @@ class LedgerResource(resources.ModelResource):
             result.append_base_error(Error(ValueError(gettext("An import needs a user; nothing was imported."))))
             return result
         try:
-            _header_number, rows = self.read_rows(dataset)
+            result.header_number, rows = self.read_rows(dataset)
         except HeaderError as exc:
             result.append_base_error(Error(exc))
             return result
         result.total_rows = len(rows)
         self.lock_ledger()
+        self.ledger_date = self.given_date or find_ledger_date(self.title_rows)
+        result.ledger_date, result.ledger_date_given = self.ledger_date, self.given_date is not None
+        result.conflict_counts = Counter()
         problems = Problems(self)
         data_rows = []
         for row in rows:
@@ -476,6 +528,7 @@ class LedgerResource(resources.ModelResource):
         self.prepare(data_rows)
         plans = []
         for row in data_rows:
+            self._planning = row
             plan = self.plan_row(row, problems)
             if plan is not None and row not in problems:
                 plans.append(plan)
@@ -485,6 +538,7 @@ class LedgerResource(resources.ModelResource):
             self._write(plans, problems, dry_run=dry_run)
         if problems:
             self._report(result, problems)
+            result.unknown_villages = self.unknown_villages()
             return result
         for plan in plans:
             self._add_row(result, plan)
@@ -500,6 +554,14 @@ class LedgerResource(resources.ModelResource):
         if connection.vendor == "postgresql" and connection.in_atomic_block:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"ledger-import:{self.ledger}"])
+
+    def unknown_villages(self) -> list[tuple]:
+        """[(township, name, rows)] of villages the file names under a township that lacks them."""
+        index = getattr(self, "regions", None)
+        missing = index.missing if isinstance(index, RegionIndex) else {}
+        return [
+            (town, name, rows) for (town, name), rows in sorted(missing.items(), key=lambda i: (i[0][0].code, i[0][1]))
+        ]
 
     def _write(self, plans: list[Plan], problems: Problems, *, dry_run: bool) -> None:
         if dry_run and not self.dry_run_writes:
@@ -583,6 +645,10 @@ class LedgerResource(resources.ModelResource):
         row_result.import_type = plan.import_type
         row_result.diff = [self._display(plan.row.raw(c.key)) for c in self.columns]
         row_result.object_repr = plan.note
+        row_result.number = plan.row.number
+        row_result.changes = self.row_changes.get(plan.row.number, [])
+        if any(change.conflict and not change.applied for change in row_result.changes):
+            result.conflict_counts[plan.import_type] += 1
         result.increment_row_result_total(row_result)
         result.append_row_result(row_result)
 

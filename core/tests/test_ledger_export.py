@@ -38,7 +38,13 @@ def test_every_register_exports_and_reimports_without_changes(client):
     for kind, _name in ORDER:
         data = export(client, ADMINS[kind])
         result = import_bytes(kind, data, user)
-        assert counts(result) == {"new": 0, "updated": 0, "skipped": counts(result)["skipped"], "errors": 0}, (
+        assert counts(result) == {
+            "new": 0,
+            "updated": 0,
+            "conflicts": 0,
+            "skipped": counts(result)["skipped"],
+            "errors": 0,
+        }, (
             kind,
             [r.error_dict for r in result.invalid_rows],
             [str(e.error) for e in result.base_errors],
@@ -143,6 +149,7 @@ def test_the_blank_template_has_headers_dropdowns_text_ids_and_instructions(clie
     assert counts(import_bytes("children", response.content, users["admin"])) == {
         "new": 0,
         "updated": 0,
+        "conflicts": 0,
         "skipped": 0,
         "errors": 0,
     }

@@ -47,7 +47,7 @@ def child_row(
 def test_it_reads_xlsx_xls_and_csv_in_each_encoding(users, build):
     data = build([CHILD_HEADER, child_row(1), child_row(2, name="李四", colour="绿卡")])
     result = import_bytes("children", data, users["admin"])
-    assert counts(result) == {"new": 2, "updated": 0, "skipped": 0, "errors": 0}
+    assert counts(result) == {"new": 2, "updated": 0, "conflicts": 0, "skipped": 0, "errors": 0}
     assert Child.objects.get(name="张三").card_colour == "red"
     assert Child.objects.get(name="李四").card_colour == "green"
     assert list(Child.objects.get(name="张三").difficulties.values_list("name", flat=True)) == ["重病"]
@@ -144,7 +144,7 @@ def test_a_child_listed_twice_is_skipped_when_it_agrees_and_an_error_when_not(us
     number = id_number(serial=7)
     same = [CHILD_HEADER, child_row(1, number=number), child_row(2, number=number)]
     result = import_bytes("children", xlsx(same), users["admin"])
-    assert counts(result) == {"new": 1, "updated": 0, "skipped": 1, "errors": 0}
+    assert counts(result) == {"new": 1, "updated": 0, "conflicts": 0, "skipped": 1, "errors": 0}
     assert result.notes and result.notes[0][0] == 3
     clash = [CHILD_HEADER, child_row(1, number=number), child_row(2, name="别人", number=number)]
     assert errors(import_bytes("children", xlsx(clash), users["admin"]))
@@ -154,7 +154,7 @@ def test_a_child_listed_twice_is_skipped_when_it_agrees_and_an_error_when_not(us
 def test_blank_and_signature_rows_are_skipped_and_counted(users):
     rows = [CHILD_HEADER, child_row(1), [""] * 9, ["填表人：张某某", "", "审核人：李某某"]]
     result = import_bytes("children", xlsx(rows), users["admin"])
-    assert counts(result) == {"new": 1, "updated": 0, "skipped": 2, "errors": 0}
+    assert counts(result) == {"new": 1, "updated": 0, "conflicts": 0, "skipped": 2, "errors": 0}
 
 
 @pytest.mark.django_db
@@ -247,7 +247,7 @@ def test_it_sends_ledger_imported_after_a_committed_import_only(users):
         ledger_imported.disconnect(listener)
     assert len(received) == 1
     assert received[0]["ledger"] == "children" and received[0]["user"] == users["admin"]
-    assert received[0]["counts"] == {"new": 1, "updated": 0, "skipped": 0, "errors": 0}
+    assert received[0]["counts"] == {"new": 1, "updated": 0, "conflicts": 0, "skipped": 0, "errors": 0}
 
 
 MOTHER_HEADER = ["序号", "爱心妈妈姓名", "手机号码", "单位", "行业", "特长", "服务队", "所在乡镇", "加入时间"]
@@ -276,7 +276,7 @@ def test_mothers_import_creates_missing_teams_in_the_users_region_and_splits_ski
     assert mother.team == VolunteerTeam.objects.get(name="新服务队", region=regions["town_a"])
     assert mother.joined_on == datetime.date(2024, 5, 1)
     again = import_bytes("volunteers", xlsx(rows), users["town_a"])
-    assert counts(again) == {"new": 0, "updated": 0, "skipped": 1, "errors": 0}
+    assert counts(again) == {"new": 0, "updated": 0, "conflicts": 0, "skipped": 1, "errors": 0}
 
 
 @pytest.mark.django_db

@@ -28,7 +28,7 @@ def test_checking_an_unchanged_file_costs_the_same_queries_for_10_or_40_rows(use
     import_bytes("children", large, users["admin"])
     few, result = queries("children", small, users["admin"])
     many, result = queries("children", large, users["admin"])
-    assert counts(result) == {"new": 0, "updated": 0, "skipped": 40, "errors": 0}
+    assert counts(result) == {"new": 0, "updated": 0, "conflicts": 0, "skipped": 40, "errors": 0}
     assert many == few
 
 

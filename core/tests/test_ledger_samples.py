@@ -155,6 +155,6 @@ def test_the_admin_preview_lists_the_bad_rows_and_keeps_no_file(client, settings
     assert "confirm_form" not in response.context
     assert [r.number for r in response.context["result"].invalid_rows] == EXPECTED["children_bad_rows"]
     assert "不存在村" in response.content.decode()
-    assert "新增 0，更新 0，跳过 2，错误 4" in response.content.decode()  # the preview's counts
+    assert "新增 0，更新 0，冲突 0（未覆盖），跳过 2，错误 4" in response.content.decode()  # the preview's counts
     assert list((tmp_path / "uploads").iterdir()) == []
     assert Child.objects.count() == 0

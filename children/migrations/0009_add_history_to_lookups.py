@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("children", "0005_add_history"),
+        ("children", "0008_require_entered_on"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
