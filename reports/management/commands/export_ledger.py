@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
@@ -8,6 +9,10 @@ from core.commands import ChineseCommand
 from regions.models import Region
 from reports.indicators import parse_month
 from reports.ledger import write_ledger
+from reports.pdf import PdfUnavailable, write_ledger_pdf
+
+#: The format is the output file's suffix.
+WRITERS = {".xlsx": write_ledger, ".pdf": write_ledger_pdf}
 
 
 class Command(ChineseCommand):
@@ -19,7 +24,7 @@ class Command(ChineseCommand):
         parser.add_argument(
             "--user", help="write as this staff account: its region and its right to see full ID numbers"
         )
-        parser.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+        parser.add_argument("-o", "--output", required=True, help="FILE.xlsx, or FILE.pdf for the printed ledger")
 
     def handle(self, *args, month, region, user, output, **options):
         try:
@@ -38,11 +43,14 @@ class Command(ChineseCommand):
                 raise CommandError(_("Unknown user: %(name)s") % {"name": user})
             if place is not None:
                 raise CommandError(_("Give either --region or --user, not both."))
-        if not output.lower().endswith(".xlsx"):
-            raise CommandError(_("The output file must end in .xlsx"))
+        suffix = Path(output).suffix.lower()
+        if suffix not in WRITERS:
+            raise CommandError(_("The output file must end in .xlsx or .pdf"))
         started = time.perf_counter()
         try:
-            figures = write_ledger(output, month=first, user=account, region=place, mask_for=account)
+            figures = WRITERS[suffix](output, month=first, user=account, region=place, mask_for=account)
+        except PdfUnavailable as error:
+            raise CommandError(str(error)) from error
         except OSError as error:
             raise CommandError(_("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}) from error
         self.stdout.write(
