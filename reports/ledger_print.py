@@ -68,8 +68,8 @@ def column_pt(width: float) -> float:
 
 
 def room_pt(width: float) -> float:
-    """The narrowest room for text in a column (Excel's measure, less the cell's insets)."""
-    return width * PT_PER_UNIT[0] + PAD_PT[0] - 3
+    """The narrowest room for text in a column: Excel's (its padding is the cell's insets)."""
+    return width * PT_PER_UNIT[0]
 
 
 def columns_pt(columns) -> float:
