@@ -95,7 +95,7 @@ def lines(value, width: float, pt: float = BODY_PT) -> int:
     """
     if value is None or value == "":
         return 1
-    room = max(room_pt(width) / pt, 1.0) * 0.92
+    room = max(room_pt(width) / pt, 1.0) * 0.95
     return sum(max(1, math.ceil(text_em(part) / room)) for part in str(value).split("\n"))
 
 
