@@ -9,6 +9,9 @@ row gathers from other tables (difficulty types, a pairing's mothers, the month'
 collected by subqueries in the database, not by prefetching model instances. Building model
 instances and prefetch caches for every child cost more than writing the workbook.
 
+How it prints (titles, 填报单位, 合计 and signature rows, widths, fonts, page set-up) is
+``reports.ledger_print``; the PDF is this workbook rendered by LibreOffice (``reports.pdf``).
+
 Column headers are the ledger's own Chinese names (the ones the importer reads), not UI text,
 so they are not translated.
 """

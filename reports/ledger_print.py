@@ -88,7 +88,7 @@ def text_em(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2E7F else 0.56 if ch.isdigit() else 0.6 for ch in text)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def lines(value, width: float, pt: float = BODY_PT) -> int:
     """How many lines ``value`` takes in a wrapping column ``width`` units wide.
 
