@@ -125,7 +125,13 @@ def _store_ledgers(close: MonthClose, by) -> dict:
     for sheets, masked in sorted(_variants()):
         buffer = io.BytesIO()
         figures = write_ledger(
-            buffer, month=close.month, region=close.region, mask_for=AnonymousUser() if masked else None, sheets=sheets
+            buffer,
+            month=close.month,
+            region=close.region,
+            mask_for=AnonymousUser() if masked else None,
+            sheets=sheets,
+            reviewer=by,  # the closing user is the ledger's 审核人
+            preparer=close.submitted_by or by,
         )
         data = buffer.getvalue()
         stored = ClosedLedger(

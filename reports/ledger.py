@@ -9,6 +9,9 @@ row gathers from other tables (difficulty types, a pairing's mothers, the month'
 collected by subqueries in the database, not by prefetching model instances. Building model
 instances and prefetch caches for every child cost more than writing the workbook.
 
+How it prints (titles, 填报单位, 合计 and signature rows, widths, fonts, page set-up) is
+``reports.ledger_print``; the PDF is this workbook rendered by LibreOffice (``reports.pdf``).
+
 Column headers are the ledger's own Chinese names (the ones the importer reads), not UI text,
 so they are not translated.
 """
@@ -32,49 +35,53 @@ from core.signals import ledger_exported
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Training
 
-from .indicators import Indicators, Scope, compute, month_end
+from . import ledger_print
+from .indicators import Indicators, Scope, compute, month_end, percent
+from .ledger_print import CODE, DATE, INT, LINES, MONEY, NUMBER, SERIAL, SHORT, TEXT, Col
 
 EXCEL_MAX_ROWS = 1_048_576
 CHUNK = 2000
 
 
 class SheetWriter:
-    """One logical sheet: title row, frozen header, print setup; continues past ``max_rows``."""
+    """One logical sheet: title rows, frozen header, print setup; continues past ``max_rows``.
 
-    def __init__(self, book: "LedgerBook", name: str, columns: list[tuple[str, int]]):
-        self.book, self.name, self.columns = book, name, columns
+    ``finish`` ends it with the 合计 row (columns marked ``total``) and the signature lines.
+    """
+
+    def __init__(self, book: "LedgerBook", name: str, columns: list[Col], *, portrait: bool = False):
+        self.book, self.name, self.columns, self.portrait = book, name, columns, portrait
         self.parts = 0
         self.rows = 0
+        self.totals = {i: 0 for i, column in enumerate(columns) if column.total}
         self._new_part()
 
     def _new_part(self):
         self.parts += 1
         name = self.name if self.parts == 1 else f"{self.name}（续{self.parts - 1}）"
         sheet = self.book.workbook.add_worksheet(name)
-        sheet.set_landscape()
-        sheet.set_paper(9)  # A4
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(1)
-        sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-        for i, (_header, width) in enumerate(self.columns):
-            sheet.set_column(i, i, width)
-        last = max(len(self.columns) - 1, 1)
-        sheet.merge_range(0, 0, 0, last, self.book.title, self.book.fmt_title)
-        sheet.set_row(0, 30)
-        sheet.write_row(1, 0, [header for header, _width in self.columns], self.book.fmt_header)
-        sheet.freeze_panes(2, 0)
-        self.sheet, self.next_row = sheet, 2
+        self.sheet, self.next_row = sheet, self.book.heading.start(sheet, self.book.formats, name, self)
 
-    def write(self, values: Iterable) -> None:
-        if self.next_row >= self.book.max_rows:
+    def write(self, values: Iterable, *, kinds=None) -> None:
+        # Room is kept for the 合计 and signature rows that follow the last row.
+        if self.next_row >= self.book.max_rows - ledger_print.FOOTER_ROWS:
             self._new_part()
-        self.sheet.write_row(self.next_row, 0, values)
+        values = list(values)
+        ledger_print.write_data_row(self.sheet, self.book.formats, self.next_row, values, self.columns, kinds)
+        for i in self.totals:
+            self.totals[i] += (values[i] or 0) if i < len(values) else 0
         self.next_row += 1
         self.rows += 1
 
+    def finish(self) -> int:
+        self.book.heading.end(self.sheet, self.book.formats, self.next_row, self)
+        return self.rows
+
 
 class LedgerBook:
-    def __init__(self, target, *, title: str, max_rows: int = EXCEL_MAX_ROWS):
+    def __init__(
+        self, target, *, title: str, max_rows: int = EXCEL_MAX_ROWS, heading: ledger_print.Heading | None = None
+    ):
         self.workbook = open_workbook(
             target,
             {
@@ -87,17 +94,22 @@ class LedgerBook:
             },
         )
         self.title, self.max_rows = title, max_rows
-        self.fmt_title = self.workbook.add_format(
-            {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
-        )
-        self.fmt_header = self.workbook.add_format(
-            {"bold": True, "bg_color": "#F2F2F2", "border": 1, "align": "center", "text_wrap": True}
-        )
+        self.heading = heading or ledger_print.Heading()
+        self.formats = ledger_print.Formats(self.workbook)
+        self._current: SheetWriter | None = None
 
-    def sheet(self, name: str, columns: list[tuple[str, int]]) -> SheetWriter:
-        return SheetWriter(self, name, columns)
+    def sheet(self, name: str, columns: list[Col], *, portrait: bool = False) -> SheetWriter:
+        self._finish_current()
+        self._current = SheetWriter(self, name, columns, portrait=portrait)
+        return self._current
+
+    def _finish_current(self):
+        if self._current is not None:
+            self._current.finish()
+            self._current = None
 
     def close(self):
+        self._finish_current()
         self.workbook.close()
 
 
@@ -156,18 +168,26 @@ def write_ledger(
     mask_for=None,
     today: datetime.date | None = None,
     sheets: Collection[str] | None = None,
+    reviewer=None,
+    preparer=None,
 ) -> Indicators:
     """Write the month's ledger for ``user``'s scope (or ``region``) to ``target``.
 
     ``mask_for`` is the account whose right to see full ID and phone numbers applies; the
-    command line (no account) sees them in full. ``sheets`` names the sheets to write (what
-    ``core.permissions.may_export`` grants; None: all). Returns the indicators written on 汇总.
+    command line (no account) sees them in full. It is also the 填表人; ``reviewer`` (the
+    account that closed the month, or a name) is the 审核人, blank while the month is open;
+    ``preparer`` names the 填表人 when it is not that account (a stored ledger: who submitted).
+    ``sheets`` names the sheets to write (what ``core.permissions.may_export`` grants; None:
+    all). Returns the indicators written on 汇总.
     """
     wanted = [sheet for sheet in LEDGER_SHEETS if sheets is None or sheet in sheets]
     scope = Scope(user=user, region=region)
     with reading():
         figures = compute(month=month, user=user, region=region, today=today)
-        book = LedgerBook(target, title=ledger_title(figures), max_rows=max_rows)
+        heading = ledger_print.Heading.of(
+            figures, preparer=preparer or mask_for or user, reviewer=reviewer, filed_on=today
+        )
+        book = LedgerBook(target, title=ledger_title(figures), max_rows=max_rows, heading=heading)
         rows = LedgerRows(scope, month=figures.month, end=figures.end, as_of=figures.as_of)
         full = mask_for is None or sees_full_identity(mask_for)
         id_no, phone, born = (_as_is, _as_is, _as_is) if full else (mask_id_number, mask_phone, mask_birth_date)
@@ -342,15 +362,33 @@ def visit_line():
     )
 
 
+SUMMARY_COLUMNS = [
+    Col("项目", 20),
+    Col("数值", 7, NUMBER),
+    Col("", 1.5, ledger_print.GAP),
+    Col("乡镇（街道）", 24),
+    Col("儿童数", 6.5, INT),
+    Col("结对率（%）", 6.5, NUMBER),
+    Col("逾期未走访", 6.5, INT),
+    Col("本月活动数", 6.5, INT),
+]
+
+
 def _summary(book: LedgerBook, figures: Indicators) -> int:
-    sheet = book.sheet("汇总", [("项目", 34), ("数值", 14), ("", 12), ("", 12), ("", 16)])
-    for label, value in figures.summary_rows():
-        sheet.write([label, value])
-    sheet.write([])
-    sheet.write(["乡镇（街道）", "儿童数", "结对率（%）", "逾期未走访", "本月活动数"])
-    for row in figures.townships:
-        flag = "（本月无活动）" if row.no_activity else ""
-        sheet.write([row.name + flag, row.children, row.paired_pct, row.overdue, row.activities])
+    """The figures (项目, 数值) with the township table beside them: one portrait page at 9 pt."""
+    sheet = book.sheet("汇总", SUMMARY_COLUMNS, portrait=True)
+    flag = {True: "（本月无活动）", False: ""}
+    towns = [
+        [row.name + flag[row.no_activity], row.children, row.paired_pct, row.overdue, row.activities]
+        for row in figures.townships
+    ]
+    if towns:
+        children, paired = sum(r.children for r in figures.townships), sum(r.paired for r in figures.townships)
+        overdue, activities = sum(r.overdue for r in figures.townships), sum(r.activities for r in figures.townships)
+        towns.append(["合计", children, percent(paired, children), overdue, activities])
+    left = [[label, value] for label, value in figures.summary_rows()]
+    for values, kinds in ledger_print.side_by_side(left, towns, [TEXT, NUMBER], [TEXT, INT, NUMBER, INT, INT]):
+        sheet.write(values, kinds=kinds)
     return sheet.rows
 
 
@@ -364,25 +402,25 @@ def _labels(choices) -> dict[str, str]:
 
 
 CHILD_COLUMNS = [
-    ("序号", 6),
-    ("姓名", 10),
-    ("性别", 6),
-    ("身份证号", 21),
-    ("出生日期", 12),
-    ("儿童类别", 16),
-    ("困境类型", 20),
-    ("三色卡", 8),
-    ("乡镇（街道）", 14),
-    ("村（社区）", 14),
-    ("家庭住址", 28),
-    ("就读学校", 20),
-    ("年级", 8),
-    ("监护人", 10),
-    ("与儿童关系", 10),
-    ("监护人电话", 14),
-    ("最近走访", 12),
-    ("下次走访", 12),
-    ("备注", 24),
+    Col("序号", 3, SERIAL),
+    Col("姓名", 6, SHORT),
+    Col("性别", 3.5, SHORT),
+    Col("身份证号", 17.5, CODE),
+    Col("出生日期", 9, DATE),
+    Col("儿童类别", 7.5, TEXT),
+    Col("困境类型", 6, TEXT),
+    Col("三色卡", 3.5, SHORT),
+    Col("乡镇（街道）", 6, TEXT),
+    Col("村（社区）", 5.5, TEXT),
+    Col("家庭住址", 9, TEXT),
+    Col("就读学校", 6, TEXT),
+    Col("年级", 5, SHORT),
+    Col("监护人", 5.5, SHORT),
+    Col("与儿童关系", 5, SHORT),
+    Col("监护人电话", 10.5, CODE),
+    Col("最近走访", 9, DATE),
+    Col("下次走访", 9, DATE),
+    Col("备注", 5, TEXT),
 ]
 
 
@@ -419,19 +457,19 @@ def _children_sheet(book, rows, id_no, phone, birth=_as_is) -> int:
 
 
 PAIRING_COLUMNS = [
-    ("序号", 6),
-    ("儿童姓名", 10),
-    ("儿童身份证号", 21),
-    ("乡镇（街道）", 14),
-    ("村（社区）", 14),
-    ("三色卡", 8),
-    ("结对方式", 10),
-    ("爱心妈妈", 18),
-    ("爱心妈妈电话", 16),
-    ("结对时间", 12),
-    ("本月走访次数", 10),
-    ("本月走访记录", 50),
-    ("物资折价（元）", 12),
+    Col("序号", 4, SERIAL),
+    Col("儿童姓名", 6.5, SHORT),
+    Col("儿童身份证号", 18, CODE),
+    Col("乡镇（街道）", 6.5, TEXT),
+    Col("村（社区）", 6.5, TEXT),
+    Col("三色卡", 4, SHORT),
+    Col("结对方式", 6, SHORT),
+    Col("爱心妈妈", 8, TEXT),
+    Col("爱心妈妈电话", 13.5, TEXT),
+    Col("结对时间", 10, DATE),
+    Col("本月走访次数", 5, INT, total=True),
+    Col("本月走访记录", 41, TEXT),
+    Col("物资折价（元）", 7.5, MONEY, total=True),
 ]
 
 
@@ -451,8 +489,8 @@ def _pairing_sheet(book, rows, id_no, phone) -> int:
                 village,
                 colours.get(colour, colour),
                 mode,
-                "、".join(mothers),
-                "、".join(phone(p) for p in phones),
+                LINES.join(mothers),
+                LINES.join(phone(p) for p in phones),
                 started_on,
                 len(visits),
                 "\n".join(visits),
@@ -463,17 +501,17 @@ def _pairing_sheet(book, rows, id_no, phone) -> int:
 
 
 ACTIVITY_COLUMNS = [
-    ("序号", 6),
-    ("活动名称", 30),
-    ("活动日期", 12),
-    ("活动类型", 12),
-    ("乡镇（街道）", 14),
-    ("活动地点", 24),
-    ("参与儿童数", 10),
-    ("参与爱心妈妈数", 12),
-    ("参与人次", 10),
-    ("物资金额（元）", 12),
-    ("活动内容", 40),
+    Col("序号", 4, SERIAL),
+    Col("活动名称", 18, TEXT),
+    Col("活动日期", 10, DATE),
+    Col("活动类型", 8, SHORT),
+    Col("乡镇（街道）", 7, TEXT),
+    Col("活动地点", 14, TEXT),
+    Col("参与儿童数", 6, INT, total=True),
+    Col("参与爱心妈妈数", 7, INT, total=True),
+    Col("参与人次", 6, INT, total=True),
+    Col("物资金额（元）", 8.5, MONEY, total=True),
+    Col("活动内容", 48, TEXT),
 ]
 
 
@@ -485,14 +523,14 @@ def _activities_sheet(book, rows) -> int:
 
 
 TRAINING_COLUMNS = [
-    ("序号", 6),
-    ("培训名称", 30),
-    ("培训日期", 12),
-    ("培训主题", 16),
-    ("培训地点", 24),
-    ("授课人", 14),
-    ("学时", 8),
-    ("参训人数", 10),
+    Col("序号", 4, SERIAL),
+    Col("培训名称", 34, TEXT),
+    Col("培训日期", 10, DATE),
+    Col("培训主题", 26, TEXT),
+    Col("培训地点", 28, TEXT),
+    Col("授课人", 14, SHORT),
+    Col("学时", 6, NUMBER),
+    Col("参训人数", 7, INT, total=True),
 ]
 
 

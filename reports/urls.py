@@ -1,10 +1,14 @@
+from django.contrib import admin
 from django.urls import path
 
 from . import job_views as views
+from .views import ledger_pdf
 
 app_name = "reports"
 
 urlpatterns = [
     path("jobs/<int:pk>/status/", views.job_status_view, name="job_status"),
     path("jobs/<int:pk>/file/", views.job_file, name="job_file"),
+    # Outside /admin/ (whose catch-all comes first), but behind the admin's login all the same.
+    path("reports/ledger.pdf", admin.site.admin_view(ledger_pdf), name="ledger_pdf"),
 ]

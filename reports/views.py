@@ -1,6 +1,7 @@
-"""The monthly ledger download, an admin page (wrapped in ``admin_site.admin_view``)."""
+"""The monthly ledger download (.xlsx and PDF), admin pages (wrapped in ``admin_site.admin_view``)."""
 
 import tempfile
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from core.permissions import MONTHLY_LEDGER, may_export
 
 from .indicators import parse_month
 from .ledger import ledger_title, write_ledger
+from .pdf import PdfUnavailable, write_ledger_pdf, xlsx_to_pdf
 
 
 def ledger_download(request):
@@ -36,3 +38,31 @@ def ledger_download(request):
     target.seek(0)
     name = f"{ledger_title(figures)}.xlsx"
     return as_attachment(FileResponse(target, as_attachment=True, filename=name), name)
+
+
+def ledger_pdf(request):
+    """The same ledger as PDF (LibreOffice renders the workbook, for a closed month the stored
+    one); the sheets ``may_export`` grants; a clear message when no PDF can be made."""
+    sheets = may_export(request.user, MONTHLY_LEDGER)
+    if not sheets:
+        raise PermissionDenied
+    try:
+        month = parse_month(request.GET.get("month"))
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect(reverse("admin:index"))
+    target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
+    try:
+        stored = stored_ledger_for(request.user, month)
+        if stored is not None:
+            target.write(xlsx_to_pdf(Path(stored.file.path)))
+            name = stored.name.removesuffix(".xlsx") + ".pdf"
+        else:
+            figures = write_ledger_pdf(target, month=month, user=request.user, mask_for=request.user, sheets=sheets)
+            name = f"{ledger_title(figures)}.pdf"
+    except PdfUnavailable as error:
+        target.close()
+        messages.error(request, str(error))
+        return redirect(f"{reverse('admin:index')}?month={month:%Y-%m}")
+    target.seek(0)
+    return as_attachment(FileResponse(target, as_attachment=True, content_type="application/pdf"), name)

@@ -26,7 +26,9 @@ from volunteers.tests.factories import VolunteerFactory
 D = datetime.date
 JAN = D(2025, 1, 1)
 SHEETS = ["汇总", "基础台账", "结对帮扶关爱台账", "活动台账", "培训台账"]
-TITLE = "方山县“爱心妈妈”结对关爱台账（2025年1月）"
+TITLE = "方山县“爱心妈妈”结对关爱台账（2025年1月）"  # the file's name; each sheet has its own title
+CHILD_TITLE = "方山县“爱心妈妈”结对关爱基础台账（2025年1月）"
+DATA = 4  # first data row: title, 填报单位/填报日期, header
 
 
 def workbook(data: bytes):
@@ -43,17 +45,13 @@ def test_the_workbook_has_its_sheets_title_frozen_header_and_print_settings(case
     book = workbook(build(user=users["admin"], mask_for=users["admin"]))
     assert book.sheetnames == SHEETS
     for sheet in book.worksheets:
-        assert sheet["A1"].value == TITLE
-        assert sheet.freeze_panes == "A3"
-        assert sheet.page_setup.orientation == "landscape"
+        assert sheet["A1"].value.startswith("方山县“爱心妈妈”")  # print set-up: test_ledger_print
+        assert sheet.freeze_panes == "A4"
         assert str(sheet.page_setup.paperSize) == "9"
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage
-        assert sheet.page_setup.fitToHeight == 0
-        assert sheet.column_dimensions["B"].width >= 10
     children = book["基础台账"]
-    assert children["A2"].value == "序号" and children["D2"].value == "身份证号"
-    assert isinstance(children["E3"].value, datetime.datetime)  # a real date
-    assert children.max_row == 2 + 6
+    assert children["A3"].value == "序号" and children["D3"].value == "身份证号"
+    assert isinstance(children["E4"].value, datetime.datetime)  # a real date
+    assert children.max_row == 3 + 6 + 2  # six children, a blank row, the signatures
 
 
 def test_the_summary_sheet_equals_the_dashboard_figures(casebook, users, client):
@@ -64,7 +62,7 @@ def test_the_summary_sheet_equals_the_dashboard_figures(casebook, users, client)
     sheet = workbook(build(user=users["admin"]))["汇总"]
     written = [
         (row[0], row[1])
-        for row in sheet.iter_rows(min_row=3, max_row=2 + len(figures.summary_rows()), values_only=True)
+        for row in sheet.iter_rows(min_row=DATA, max_row=DATA - 1 + len(figures.summary_rows()), values_only=True)
     ]
     assert written == [
         (label, float(value) if not isinstance(value, int) else value) for label, value in figures.summary_rows()
@@ -83,21 +81,21 @@ def test_the_pairing_sheet_lists_mothers_and_the_months_visits(casebook, users):
 def test_ids_and_phones_are_masked_for_users_without_the_right(casebook, users):
     full = workbook(build(user=users["admin"], mask_for=users["admin"]))["基础台账"]
     masked = workbook(build(user=users["viewer"], mask_for=users["viewer"]))["基础台账"]
-    assert "*" not in full["D3"].value
-    assert masked["D3"].value.startswith(full["D3"].value[:6]) and "*" in masked["D3"].value
+    assert "*" not in full["D4"].value
+    assert masked["D4"].value.startswith(full["D4"].value[:6]) and "*" in masked["D4"].value
     pairing = workbook(build(user=users["viewer"], mask_for=users["viewer"]))["结对帮扶关爱台账"]
-    assert all("*" in (row[8] or "*") for row in pairing.iter_rows(min_row=3, values_only=True))
+    assert all("*" in (row[8] or "*") for row in pairing.iter_rows(min_row=DATA, values_only=True))
 
 
 def test_a_sheet_past_the_row_limit_continues_on_a_second_sheet(casebook, users):
-    book = workbook(build(user=users["admin"], max_rows=5))
+    book = workbook(build(user=users["admin"], max_rows=9))
     assert "基础台账（续1）" in book.sheetnames
     first, second = book["基础台账"], book["基础台账（续1）"]
-    assert first["A1"].value == TITLE and second["A2"].value == "序号"
-    # Five rows a sheet: title, header and three children.
+    assert first["A1"].value == CHILD_TITLE and second["A3"].value == "序号"
+    # Nine rows a sheet: title, 填报单位, header, three children and room for 合计 and signatures.
     assert "基础台账（续2）" not in book.sheetnames
-    numbers = [r[0] for s in (first, second) for r in s.iter_rows(min_row=3, values_only=True)]
-    assert numbers == list(range(1, 7))
+    numbers = [r[0] for s in (first, second) for r in s.iter_rows(min_row=DATA, values_only=True)]
+    assert [n for n in numbers if isinstance(n, int)] == list(range(1, 7))
 
 
 def test_text_that_looks_like_a_formula_stays_text(casebook, users):
@@ -128,8 +126,8 @@ def test_the_command_writes_the_region_ledger(casebook, tmp_path):
     target = tmp_path / "ledger.xlsx"
     call_command("export_ledger", "--month", "2025-01", "--region", "141128101000", "-o", str(target))
     book = openpyxl.load_workbook(target)
-    assert book["汇总"]["A1"].value == "方山县大武镇“爱心妈妈”结对关爱台账（2025年1月）"
-    assert book["基础台账"].max_row == 3
+    assert book["汇总"]["A1"].value == "方山县大武镇“爱心妈妈”结对关爱工作汇总表（2025年1月）"
+    assert book["基础台账"]["A4"].value == 1 and book["基础台账"]["A5"].value is None  # one child
 
 
 @pytest.mark.parametrize(
@@ -183,11 +181,11 @@ def test_libreoffice_opens_the_workbook(casebook, users, tmp_path):
         timeout=180,
     )
     assert result.returncode == 0
-    assert (tmp_path / "ledger.csv").read_text(encoding="utf-8").startswith(TITLE)
+    assert (tmp_path / "ledger.csv").read_text(encoding="utf-8").startswith("方山县“爱心妈妈”结对关爱工作汇总表")
 
 
 def _pairing_row(data: bytes, name: str):
-    rows = workbook(data)["结对帮扶关爱台账"].iter_rows(min_row=3, values_only=True)
+    rows = workbook(data)["结对帮扶关爱台账"].iter_rows(min_row=DATA, values_only=True)
     return next(row for row in rows if row[1] == name)
 
 
@@ -207,11 +205,12 @@ def test_mothers_are_listed_lead_first_then_in_the_order_they_joined(casebook, u
 
     row = _pairing_row(build(user=users["admin"], mask_for=users["admin"]), "丁童")
     assert row[6] == "多对一"
-    assert row[7] == "主妈妈、先妈妈、后妈妈"
-    assert row[8] == "13900000001、13900000002、13900000003"
+    # One to a line (reports.ledger_print.LINES), still 、-separated for the importer.
+    assert row[7] == "主妈妈、\n先妈妈、\n后妈妈"
+    assert row[8] == "13900000001、\n13900000002、\n13900000003"
     assert row[9] == datetime.datetime(2024, 9, 1)
     masked = _pairing_row(build(user=users["viewer"], mask_for=users["viewer"]), "丁童")
-    assert masked[8] == "139****0001、139****0002、139****0003"
+    assert masked[8] == "139****0001、\n139****0002、\n139****0003"
 
 
 def test_the_months_visits_are_one_line_each_in_date_order_with_their_goods(casebook, users):

@@ -1,5 +1,6 @@
 import shutil
 import time
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
@@ -11,6 +12,10 @@ from core.permissions import MONTHLY_LEDGER, may_export
 from regions.models import Region
 from reports.indicators import parse_month
 from reports.ledger import write_ledger
+from reports.pdf import PdfUnavailable, write_ledger_pdf, xlsx_to_pdf
+
+#: The format is the output file's suffix.
+WRITERS = {".xlsx": write_ledger, ".pdf": write_ledger_pdf}
 
 
 class Command(ChineseCommand):
@@ -22,7 +27,7 @@ class Command(ChineseCommand):
         parser.add_argument(
             "--user", help="write as this staff account: its region and its right to see full ID numbers"
         )
-        parser.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+        parser.add_argument("-o", "--output", required=True, help="FILE.xlsx, or FILE.pdf for the printed ledger")
 
     def handle(self, *args, month, region, user, output, **options):
         try:
@@ -44,12 +49,19 @@ class Command(ChineseCommand):
             sheets = may_export(account, MONTHLY_LEDGER)
             if not sheets:
                 raise CommandError(_("%(name)s may not export the monthly ledger.") % {"name": user})
-        if not output.lower().endswith(".xlsx"):
-            raise CommandError(_("The output file must end in .xlsx"))
+        suffix = Path(output).suffix.lower()
+        if suffix not in WRITERS:
+            raise CommandError(_("The output file must end in .xlsx or .pdf"))
         stored = stored_ledger_for(account, first, region=place)
         if stored is not None:
-            with stored.file.open("rb") as source, open(output, "wb") as target:
-                shutil.copyfileobj(source, target)
+            try:
+                if suffix == ".pdf":  # the stored workbook, printed
+                    Path(output).write_bytes(xlsx_to_pdf(Path(stored.file.path)))
+                else:
+                    with stored.file.open("rb") as source, open(output, "wb") as target:
+                        shutil.copyfileobj(source, target)
+            except PdfUnavailable as error:
+                raise CommandError(str(error)) from error
             self.stdout.write(
                 _("%(month)s is closed: wrote the stored ledger %(name)s to %(file)s.")
                 % {"month": f"{first:%Y-%m}", "name": stored.name, "file": output}
@@ -57,7 +69,9 @@ class Command(ChineseCommand):
             return
         started = time.perf_counter()
         try:
-            figures = write_ledger(output, month=first, user=account, region=place, mask_for=account, sheets=sheets)
+            figures = WRITERS[suffix](output, month=first, user=account, region=place, mask_for=account, sheets=sheets)
+        except PdfUnavailable as error:
+            raise CommandError(str(error)) from error
         except OSError as error:
             raise CommandError(_("Cannot write %(file)s: %(error)s") % {"file": output, "error": error}) from error
         self.stdout.write(
