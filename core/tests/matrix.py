@@ -33,7 +33,7 @@ ROLES = ["town_a", "admin", "viewer", "nobody"]
 
 #: Leaks another branch is fixing: kept apart (``Matrix.pending``) so the rest stays at zero,
 #: and tested by a strict xfail that fails once they are fixed, so this entry must then go.
-FIXED_ELSEWHERE = {"children.Child / view on site": "issue 11, item 2 (view on site scoped)"}
+FIXED_ELSEWHERE: dict[str, str] = {}
 
 
 def is_scoped(model) -> bool:

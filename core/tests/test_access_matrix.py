@@ -25,9 +25,7 @@ def test_it_keeps_each_township_to_its_own_rows_on_every_admin_path(client, worl
     assert matrix.cases == len(ROLES) * 14
 
 
-@pytest.mark.xfail(strict=True, reason="view on site is scoped on another branch (issue 11, item 2)")
 def test_it_answers_view_on_site_for_another_townships_child_as_for_no_child(client, world, users):
-    """When this passes, remove the entry from matrix.FIXED_ELSEWHERE (strict: it must)."""
     matrix = Matrix(admin.site, client, world, users)
     matrix.run(Child, admin.site._registry[Child])
     assert matrix.pending == []
