@@ -542,14 +542,14 @@ def _trainings_sheet(book, rows) -> int:
 
 
 CORRECTION_COLUMNS = [
-    ("序号", 6),
-    ("更正月份", 10),
-    ("乡镇（街道）", 14),
-    ("记录", 30),
-    ("更正内容", 30),
-    ("更正原因", 24),
-    ("更正人", 12),
-    ("更正时间", 18),
+    Col("序号", 4, SERIAL),
+    Col("更正月份", 9, SHORT),
+    Col("乡镇（街道）", 14, SHORT),
+    Col("记录", 30, TEXT),
+    Col("更正内容", 28, TEXT),
+    Col("更正原因", 22, TEXT),
+    Col("更正人", 10, SHORT),
+    Col("更正时间", 12, SHORT),
 ]
 
 

@@ -235,7 +235,7 @@ def test_a_change_dated_in_a_closed_month_is_a_correction_listed_on_the_next_led
     feb = io.BytesIO()
     write_ledger(feb, month=D(2025, 2, 1), region=town)
     sheet = openpyxl.load_workbook(io.BytesIO(feb.getvalue()))["更正"]
-    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))  # title, unit and date, header
     assert rows[0][1:6] == ("2025-01", town.name, "甲童 2025-01-09 入户走访", "补录走访", "纸质记录迟交")
     # January's own fresh ledger has no 更正 sheet; the sheet appears only where corrections are listed.
     jan = io.BytesIO()

@@ -314,10 +314,15 @@ def test_the_pdf_prints_every_sheet_at_full_size_without_overlapping_text(ledger
         assert min(w[4] - w[2] for w in on_page) >= 11.3, page
 
 
-def test_the_dashboard_offers_the_pdf_for_the_month_on_screen(casebook, users, client):
+def test_the_dashboard_offers_the_pdf_of_the_month_picked(casebook, users, client):
+    from reports.tests.test_month_picker import FormReader
+
     client.force_login(users["admin"])
-    page = client.get(reverse("admin:index"), {"month": "2025-01"}).content.decode()
-    assert f'href="{reverse("reports:ledger_pdf")}?month=2025-01"' in page and "月度台账（PDF）" in page
+    reader = FormReader()
+    reader.feed(client.get(reverse("admin:index"), {"month": "2025-03"}).content.decode())
+    # A button of the month form (it sends the month picked), not a link carrying the month shown.
+    assert reader.buttons["月度台账（PDF）"] == reverse("reports:ledger_pdf")
+    assert not [link for link in reader.links if link.startswith(reverse("reports:ledger_pdf"))]
 
 
 def test_the_pdf_download(casebook, users, client):
