@@ -52,7 +52,12 @@ class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the service: the reassessment moves the card, recorded_by is set, the key kept.
-        visit_save(visit=obj, visitors=form.cleaned_data.get("visitors") or [], by=request.user)
+        visit_save(
+            visit=obj,
+            visitors=form.cleaned_data.get("visitors") or [],
+            correction_reason=form.cleaned_data.get("correction_reason") or "",
+            by=request.user,
+        )
 
     def get_queryset(self, request):
         names = Volunteer.objects.only("id", "name")

@@ -14,6 +14,30 @@ from .photos import clean_photos
 from .services import MAX_PHOTOS_PER_VISIT, visit_find_duplicate
 
 
+def correction_field():
+    return forms.CharField(
+        label=_("reason for the correction"),
+        max_length=200,
+        required=False,
+        help_text=_("Only for a visit dated in a month already closed: say why it is entered or changed now."),
+    )
+
+
+def check_correction(form, data, child, day, *, old_day=None) -> None:
+    """A visit dated in (or moved out of) a closed month needs a reason: it is a correction."""
+    from closing.services import closed_for
+
+    if child is None or day is None or (data.get("correction_reason") or "").strip():
+        return
+    closed = closed_for(child.region, day) or (old_day and closed_for(child.region, old_day))
+    if closed:
+        form.add_error(
+            "correction_reason",
+            _("%(month)s is closed for %(region)s: a change dated in it is a correction and needs a reason.")
+            % {"month": f"{closed.month:%Y-%m}", "region": closed.region.name},
+        )
+
+
 class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -96,6 +120,7 @@ class VisitEntryForm(forms.Form):
         required=False,
     )
     reassessment_reason = forms.CharField(label=_("reason for the new colour"), max_length=200, required=False)
+    correction_reason = correction_field()
     photos = MultiplePhotoField(
         label=_("photos"),
         help_text=_("Up to 6 JPEG or PNG photos; location data is removed."),
@@ -143,6 +168,7 @@ class VisitEntryForm(forms.Form):
         # visit dates (a masked role sees the birth year, see core.idnumber.mask_id_number).
         if child is not None and day is not None and day.year < child.birth_date.year:
             self.add_error("visited_on", _("The visit date is before the child's birth date."))
+        check_correction(self, data, child, day)
         return data
 
 
@@ -164,8 +190,12 @@ class VisitAdminForm(forms.ModelForm):
             "notes",
         ]
 
+    correction_reason = correction_field()
+
     def clean(self):
         data = super().clean()
+        old_day = self.instance.visited_on if self.instance.pk else None
+        check_correction(self, data, data.get("child"), data.get("visited_on"), old_day=old_day)
         if all(data.get(key) is not None for key in ("child", "visited_on", "mode")):
             probe = Visit(
                 pk=self.instance.pk,

@@ -7,7 +7,7 @@ from import_export.results import RowResult
 
 from children.models import Child
 from core.ledger.columns import CHILD_ID, TOWNSHIP, column
-from core.ledger.resources import LedgerResource, LookupIndex, MotherIndex, Plan, RegionIndex
+from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, MotherIndex, Plan, RegionIndex
 from core.ledger.values import parse_colour, parse_count, parse_date, parse_money, split_list, text
 
 from .models import Activity, ActivityType, Visit, VisitMode
@@ -123,7 +123,7 @@ class VisitResource(LedgerResource):
 
     def save_visit(self, values):
         """The one place visits are written by an import (a changed colour goes through the card service)."""
-        visit_record(**values, by=self.user)
+        visit_record(**values, correction_reason=IMPORT_REASON, by=self.user)
         if values["reassessed_colour"]:
             values["child"].card_colour = values["reassessed_colour"]
 

@@ -56,8 +56,30 @@ def _key_of(visit: Visit, visitors) -> str:
     )
 
 
+def visit_correction(*, visit: Visit, reason: str, by=None) -> None:
+    """A visit dated (or moved out of) a closed month is a correction: it needs ``reason`` and is
+    recorded (``closing.services.correction_record``); the stored ledger is never touched."""
+    from closing.services import correction_record
+
+    days = {visit.visited_on}
+    if visit.pk is not None:
+        days |= set(Visit.objects.filter(pk=visit.pk).values_list("visited_on", flat=True))
+    change = _("visit added") if visit.pk is None else _("visit changed")
+    for day in sorted(days):
+        correction_record(
+            region=visit.child.region,
+            day=day,
+            record=f"{visit.child.name} {visit.visited_on:%Y-%m-%d} {visit.mode}",
+            change=str(change),
+            reason=reason,
+            by=by,
+        )
+
+
 @transaction.atomic
-def visit_save(*, visit: Visit, visitors=(), reassessment_reason: str = "", entry_token=None, by=None) -> Visit:
+def visit_save(
+    *, visit: Visit, visitors=(), reassessment_reason: str = "", correction_reason: str = "", entry_token=None, by=None
+) -> Visit:
     """Save a new or changed visit with its mothers; the one way visits are written (phone page,
     admin, import).
 
@@ -77,6 +99,7 @@ def visit_save(*, visit: Visit, visitors=(), reassessment_reason: str = "", entr
     existing = visit_find_duplicate(visit=visit, visitors=visitors, entry_token=entry_token)
     if existing is not None:
         raise DuplicateVisit(existing)
+    visit_correction(visit=visit, reason=correction_reason, by=by)
     try:
         with transaction.atomic():
             visit.save()
@@ -116,6 +139,7 @@ def visit_record(
     reassessed_colour: str = "",
     reassessment_reason: str = "",
     notes: str = "",
+    correction_reason: str = "",
     entry_token=None,
     by=None,
 ) -> Visit:
@@ -132,7 +156,12 @@ def visit_record(
         notes=notes,
     )
     return visit_save(
-        visit=visit, visitors=visitors, reassessment_reason=reassessment_reason, entry_token=entry_token, by=by
+        visit=visit,
+        visitors=visitors,
+        reassessment_reason=reassessment_reason,
+        correction_reason=correction_reason,
+        entry_token=entry_token,
+        by=by,
     )
 
 

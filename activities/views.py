@@ -158,6 +158,7 @@ def _save(form, user) -> Visit:
             goods_value=data["goods_value"],
             reassessed_colour=data["reassessed_colour"],
             reassessment_reason=data["reassessment_reason"].strip(),
+            correction_reason=data["correction_reason"].strip(),
             entry_token=data["entry_token"],
             by=user,
         )

@@ -26,9 +26,10 @@ def child_change_colour(
         raise ValidationError(_("Unknown card colour: %(colour)s") % {"colour": to_colour})
     if not (reason or "").strip():
         raise ValidationError(_("A card colour change needs a reason."))
-    child = Child.objects.select_for_update().get(pk=child.pk)
+    child = Child.objects.select_for_update().select_related("region").get(pk=child.pk)
     if child.card_colour == to_colour:
         return None
+    _correct_closed_month(child, to_colour, effective_on, reason, by)
     change = CardChange(
         child=child,
         from_colour=child.card_colour,
@@ -60,6 +61,20 @@ def child_record_first_colours(*, children, by=None, reason: str = FIRST_COLOUR_
         for c in children
     ]
     return bulk_create_with_history(changes, CardChange, batch_size=1000, default_user=by, default_change_reason=reason)
+
+
+def _correct_closed_month(child: Child, to_colour: str, effective_on: datetime.date, reason: str, by) -> None:
+    """A colour effective in a closed month is a correction of that month (its reason is the change's)."""
+    from closing.services import correction_record
+
+    correction_record(
+        region=child.region,
+        day=effective_on,
+        record=f"{child.name} {_('card colour')}",
+        change=f"{CardColour(child.card_colour).label if child.card_colour else '—'} → {CardColour(to_colour).label}",
+        reason=reason,
+        by=by,
+    )
 
 
 @transaction.atomic

@@ -283,3 +283,50 @@ def test_the_monthly_ledger_job_of_a_closed_month_is_the_stored_file(world, user
     assert job.status == JobStatus.DONE, job.message
     with job.result.open("rb") as handle:
         assert sha(handle.read()) == full_ledger().sha256
+
+
+def test_a_visit_backdated_into_a_closed_month_needs_a_reason_and_is_a_correction(world, users, client):
+    from activities.models import Visit
+    from activities.tests.test_visit_entry import post_data
+
+    town = world["regions"]["town_a"]
+    child, mother = world["a"]["child"], world["a"]["mother"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    stored = services.stored_ledger(region=town, month=JAN).sha256
+    client.force_login(users["town_a"])
+    before = Visit.objects.count()
+    refused = client.post(
+        reverse("activities:visit_entry"), post_data(child, visitors=[mother.pk], visited_on="2025-01-20")
+    )
+    assert refused.status_code == 200 and "更正原因" in refused.content.decode()
+    assert Visit.objects.count() == before and not Correction.objects.exists()
+    saved = client.post(
+        reverse("activities:visit_entry"),
+        post_data(child, visitors=[mother.pk], visited_on="2025-01-20", correction_reason="纸质记录迟交"),
+    )
+    assert saved.status_code == 302 and Visit.objects.count() == before + 1
+    correction = Correction.objects.get()
+    assert (correction.month, correction.reason, correction.by) == (JAN, "纸质记录迟交", users["town_a"])
+    assert child.name in correction.record and correction.shown_in == D(2025, 2, 1)
+    assert services.stored_ledger(region=town, month=JAN).sha256 == stored
+    # A visit in an open month is no correction.
+    client.post(reverse("activities:visit_entry"), post_data(child, visitors=[mother.pk]))
+    assert Correction.objects.count() == 1
+
+
+def test_a_colour_change_effective_in_a_closed_month_is_a_correction(world, users):
+    from children.services import child_change_colour
+
+    town = world["regions"]["town_a"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    child_change_colour(
+        child=world["a"]["child"],
+        to_colour="red",
+        effective_on=D(2025, 1, 15),
+        reason="补记监护变化",
+        by=users["admin"],
+    )
+    correction = Correction.objects.get()
+    assert correction.month == JAN and correction.reason == "补记监护变化" and "红" in correction.change
+    child_change_colour(child=world["a"]["child"], to_colour="yellow", effective_on=D(2025, 2, 3), reason="走访评估")
+    assert Correction.objects.count() == 1
