@@ -18,17 +18,26 @@ from .ledger import ledger_title, write_ledger
 from .pdf import PdfUnavailable, write_ledger_pdf, xlsx_to_pdf
 
 
-def ledger_download(request):
-    """The ledger of the user's own region for ``?month=YYYY-MM`` (default: this month), with
-    the sheets ``may_export`` grants (a viewer: 汇总 only)."""
+def _ledger_request(request):
+    """(sheets, month) of a ledger download: the sheets ``may_export`` grants (a viewer: 汇总
+    only; none: 403) and ``?month=YYYY-MM`` (default: this month). Bad month text: ValueError."""
     sheets = may_export(request.user, MONTHLY_LEDGER)
     if not sheets:
         raise PermissionDenied
+    return sheets, parse_month(request.GET.get("month"))
+
+
+def _back(request, error, month=None):
+    messages.error(request, str(error))
+    return redirect(reverse("admin:index") + (f"?month={month:%Y-%m}" if month else ""))
+
+
+def ledger_download(request):
+    """The ledger of the user's own region for the month; a closed month's is its stored file."""
     try:
-        month = parse_month(request.GET.get("month"))
+        sheets, month = _ledger_request(request)
     except ValueError as error:
-        messages.error(request, str(error))
-        return redirect(reverse("admin:index"))
+        return _back(request, error)
     stored = stored_ledger_for(request.user, month)
     if stored is not None:
         return as_attachment(FileResponse(stored.file.open("rb"), as_attachment=True), stored.name)
@@ -42,15 +51,11 @@ def ledger_download(request):
 
 def ledger_pdf(request):
     """The same ledger as PDF (LibreOffice renders the workbook, for a closed month the stored
-    one); the sheets ``may_export`` grants; a clear message when no PDF can be made."""
-    sheets = may_export(request.user, MONTHLY_LEDGER)
-    if not sheets:
-        raise PermissionDenied
+    one); a clear message when no PDF can be made."""
     try:
-        month = parse_month(request.GET.get("month"))
+        sheets, month = _ledger_request(request)
     except ValueError as error:
-        messages.error(request, str(error))
-        return redirect(reverse("admin:index"))
+        return _back(request, error)
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     try:
         stored = stored_ledger_for(request.user, month)
@@ -62,7 +67,6 @@ def ledger_pdf(request):
             name = f"{ledger_title(figures)}.pdf"
     except PdfUnavailable as error:
         target.close()
-        messages.error(request, str(error))
-        return redirect(f"{reverse('admin:index')}?month={month:%Y-%m}")
+        return _back(request, error, month)
     target.seek(0)
     return as_attachment(FileResponse(target, as_attachment=True, content_type="application/pdf"), name)
