@@ -18,7 +18,7 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
 from activities.models import Course, Workstation
-from audit.models import LedgerEvent, LoginEvent, RecordView
+from audit.models import AccessEvent, LedgerEvent, LoginEvent, RecordView
 from children.services import child_change_colour
 from core.admin import ArchivedFilter
 from core.ledger_admin import LedgerImportExportMixin
@@ -77,6 +77,9 @@ def build_rows(world, users):
             "audit.recordview": RecordView.objects.create(user=user, child=w["child"], region=w["child"].region),
             "audit.ledgerevent": LedgerEvent.objects.create(
                 direction="export", ledger="visits", user=user, region=town, rows=1
+            ),
+            "audit.accessevent": AccessEvent.objects.create(
+                kind="history", user=user, child=w["child"], region=w["child"].region, place="history"
             ),
             "reports.job": Job.objects.create(user=user, kind="visit_ledger", params={"township": town.code}),
         }
