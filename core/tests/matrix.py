@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from activities.models import Course, Workstation
 from audit.models import AccessEvent, LedgerEvent, LoginEvent, RecordView
 from children.services import child_change_colour
+from closing.models import Correction, MonthClose, MonthState
 from core.admin import ArchivedFilter
 from core.ledger_admin import LedgerImportExportMixin
 from core.permissions import MONTHLY_LEDGER, may_export
@@ -82,6 +83,18 @@ def build_rows(world, users):
                 kind="history", user=user, child=w["child"], region=w["child"].region, place="history"
             ),
             "reports.job": Job.objects.create(user=user, kind="visit_ledger", params={"township": town.code}),
+            "closing.monthclose": MonthClose.objects.create(
+                region=town, month=datetime.date(2025, 1, 1), state=MonthState.SUBMITTED, submitted_by=user
+            ),
+            "closing.correction": Correction.objects.create(
+                region=town,
+                month=datetime.date(2025, 1, 1),
+                shown_in=datetime.date(2025, 2, 1),
+                record=f"{w['child'].name} 2025-01-09 入户走访",
+                change="补录走访",
+                reason="迟交",
+                by=user,
+            ),
         }
         for label, obj in made.items():
             rows.setdefault(label, {})[key] = obj
