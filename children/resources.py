@@ -224,7 +224,7 @@ class ChildResource(LedgerResource):
             ],
             batch_size=self.batch_size,
         )
-        child_record_first_colours(children=children, by=self.user, reason=IMPORT_REASON)
+        child_record_first_colours(children=children, by=self.user, reason=IMPORT_REASON, on=self.ledger_date)
 
     def save_child(self, child, difficulties, colour):
         """The one place children are written by an import, one at a time."""
@@ -232,7 +232,7 @@ class ChildResource(LedgerResource):
         self.check_instance(child)
         self.record_by_importer(child).save()
         if is_new:
-            child_record_first_colours(children=[child], by=self.user, reason=IMPORT_REASON)
+            child_record_first_colours(children=[child], by=self.user, reason=IMPORT_REASON, on=self.ledger_date)
         if is_new and difficulties:
             through = Child.difficulties.through
             through.objects.bulk_create([through(child=child, difficultytype=d) for d in difficulties])

@@ -53,11 +53,24 @@ def child_register(*, child: Child, by=None, reason: str = FIRST_COLOUR_REASON) 
     return child
 
 
-def child_record_first_colours(*, children, by=None, reason: str = FIRST_COLOUR_REASON) -> list[CardChange]:
-    """The first card colour of children just created (one insert for many: imports use it)."""
+def child_record_first_colours(
+    *, children, by=None, reason: str = FIRST_COLOUR_REASON, on: datetime.date | None = None
+) -> list[CardChange]:
+    """The first card colour of children just created (one insert for many: imports use it).
+
+    It holds from ``on`` (an import: the ledger's date, the day the file says the child had that
+    colour), else from the day the child entered the programme: not from today, which would put
+    it after colour changes dated earlier (a visit's reassessment entered late)."""
     today = timezone.localdate()
     changes = [
-        CardChange(child=c, from_colour="", to_colour=c.card_colour, effective_on=today, reason=reason, changed_by=by)
+        CardChange(
+            child=c,
+            from_colour="",
+            to_colour=c.card_colour,
+            effective_on=min(on or c.entered_on or today, today),
+            reason=reason,
+            changed_by=by,
+        )
         for c in children
     ]
     return bulk_create_with_history(changes, CardChange, batch_size=1000, default_user=by, default_change_reason=reason)

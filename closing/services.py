@@ -300,7 +300,8 @@ def dashboard_rows(user, month: datetime.date) -> list[tuple]:
 def closed_figures(user, month: datetime.date):
     """(figures, closed_at) stored for the user's own region's closed month, or None."""
     scope = user_scope(user)
-    if not isinstance(scope, Region):
+    # A month closes only after its last day: the running month needs no look-up.
+    if not isinstance(scope, Region) or first_of(month) >= first_of(timezone.localdate()):
         return None
     close = MonthClose.objects.closed().filter(region=scope, month=first_of(month)).first()
     if close is None or not close.figures:

@@ -97,6 +97,7 @@ def test_a_child_added_in_the_admin_has_its_first_colour_as_a_card_change(client
             "card_colour": "yellow",
             "status": "active",
             "region": regions["village_a1"].pk,
+            "entered_on": "2025-03-01",
             **{
                 f"{prefix}-{key}": value
                 for prefix in ("card_changes", "visits")

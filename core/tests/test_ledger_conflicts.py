@@ -202,7 +202,9 @@ def test_confirming_with_the_box_ticked_overwrites_and_the_form_date_wins(client
 
     child.refresh_from_db()
     assert (child.name, child.card_colour) == ("张三", "yellow")
-    assert child.card_changes.get().effective_on == datetime.date(2025, 3, 1)
+    # Besides the first colour (a change from none, dated on the first ledger's date):
+    assert child.card_changes.exclude(from_colour="").get().effective_on == datetime.date(2025, 3, 1)
+    assert child.card_changes.get(from_colour="").effective_on == datetime.date(2025, 1, 31)
 
 
 @pytest.mark.django_db

@@ -288,5 +288,6 @@ def test_the_activity_and_training_sheets_list_every_row_to_the_last(casebook, u
     )
     assert expected
     sheet = workbook(build(user=users["admin"], mask_for=users["admin"]))[sheet_name]
-    listed = [(row[0], row[1]) for row in sheet.iter_rows(min_row=3, values_only=True) if row[1] is not None]
+    # Below the title, the unit and date line and the header: the numbered rows, then 合计 and signatures.
+    listed = [(row[0], row[1]) for row in sheet.iter_rows(min_row=4, values_only=True) if isinstance(row[0], int)]
     assert listed == list(enumerate(expected, start=1))
