@@ -10,6 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from children.models import Child
+from core.tests.concurrency import restore_seeded_rows  # noqa: F401 (a fixture)
 from core.tests.ledger_helpers import counts, errors, id_number, import_bytes, xlsx
 from core.tests.test_ledger_import import CHILD_HEADER, child_row
 
