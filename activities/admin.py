@@ -1,15 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import LargeTableAdmin, LookupAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from volunteers.models import Volunteer
 
-from .forms import VisitAdminForm
+from .forms import ActivityAdminForm, VisitAdminForm
 from .models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
 from .resources import ActivityResource, VisitResource
-from .services import visit_save
+from .services import activity_save, visit_save
 
 
 @admin.register(VisitMode)
@@ -59,6 +61,15 @@ class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
             by=request.user,
         )
 
+    def changeform_view(self, request, *args, **kwargs):
+        # A refusal that comes only at save (the month closed, or the same visit stored, since the
+        # form was checked) is a message on the form's page, not a 500.
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def get_queryset(self, request):
         names = Volunteer.objects.only("id", "name")
         return super().get_queryset(request).prefetch_related(Prefetch("visitors", queryset=names))
@@ -74,8 +85,12 @@ class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
 @admin.register(Activity)
 class ActivityAdmin(LedgerImportExportMixin, LargeTableAdmin):
     resource_classes = [ActivityResource]
+    form = ActivityAdminForm
     list_display = ["title", "held_on", "activity_type", "region", "place", "person_times", "goods_value"]
     list_filter = [TownshipFilter, "activity_type", "held_on", ("course", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "place", "description"]
     list_select_related = ["activity_type", "region"]
     autocomplete_fields = ["activity_type", "region", "workstation", "course", "children", "volunteers"]
+
+    def save_model(self, request, obj, form, change):
+        activity_save(activity=obj, correction_reason=form.cleaned_data.get("correction_reason") or "", by=request.user)

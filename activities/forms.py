@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from children.models import CardColour, Child
 from volunteers.models import Volunteer
 
-from .models import Visit, VisitMode
+from .models import Activity, Visit, VisitMode
 from .photos import clean_photos
 from .services import MAX_PHOTOS_PER_VISIT, visit_find_duplicate
 
@@ -23,13 +23,13 @@ def correction_field():
     )
 
 
-def check_correction(form, data, child, day, *, old_day=None) -> None:
-    """A visit dated in (or moved out of) a closed month needs a reason: it is a correction."""
+def check_correction(form, data, region, day, *, old_day=None) -> None:
+    """A visit or activity dated in (or moved out of) a closed month needs a reason: a correction."""
     from closing.services import closed_for
 
-    if child is None or day is None or (data.get("correction_reason") or "").strip():
+    if region is None or day is None or (data.get("correction_reason") or "").strip():
         return
-    closed = closed_for(child.region, day) or (old_day and closed_for(child.region, old_day))
+    closed = closed_for(region, day) or (old_day and closed_for(region, old_day))
     if closed:
         form.add_error(
             "correction_reason",
@@ -168,7 +168,7 @@ class VisitEntryForm(forms.Form):
         # visit dates (a masked role sees the birth year, see core.idnumber.mask_id_number).
         if child is not None and day is not None and day.year < child.birth_date.year:
             self.add_error("visited_on", _("The visit date is before the child's birth date."))
-        check_correction(self, data, child, day)
+        check_correction(self, data, child.region if child else None, day)
         return data
 
 
@@ -195,7 +195,8 @@ class VisitAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         old_day = self.instance.visited_on if self.instance.pk else None
-        check_correction(self, data, data.get("child"), data.get("visited_on"), old_day=old_day)
+        child = data.get("child")
+        check_correction(self, data, child.region if child else None, data.get("visited_on"), old_day=old_day)
         if all(data.get(key) is not None for key in ("child", "visited_on", "mode")):
             probe = Visit(
                 pk=self.instance.pk,
@@ -209,4 +210,35 @@ class VisitAdminForm(forms.ModelForm):
                 raise forms.ValidationError(
                     _("This visit is already recorded (%(visit)s)."), code="duplicate_visit", params={"visit": existing}
                 )
+        return data
+
+
+class ActivityAdminForm(forms.ModelForm):
+    """The admin's activity form: one dated in a closed month asks for the correction's reason."""
+
+    correction_reason = correction_field()
+
+    class Meta:
+        model = Activity
+        fields = [
+            "title",
+            "activity_type",
+            "held_on",
+            "region",
+            "place",
+            "workstation",
+            "course",
+            "children",
+            "volunteers",
+            "children_count",
+            "volunteers_count",
+            "person_times",
+            "goods_value",
+            "description",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        old_day = self.instance.held_on if self.instance.pk else None
+        check_correction(self, data, data.get("region"), data.get("held_on"), old_day=old_day)
         return data

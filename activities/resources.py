@@ -11,7 +11,7 @@ from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Mo
 from core.ledger.values import parse_colour, parse_count, parse_date, parse_money, split_list, text
 
 from .models import Activity, ActivityType, Visit, VisitMode
-from .services import visit_natural_key, visit_record
+from .services import activity_correction, activity_save, visit_natural_key, visit_record
 
 COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
 
@@ -235,10 +235,15 @@ class ActivityResource(LedgerResource):
             write=lambda: self.save_activity(activity),
         )
 
+    def create_many(self, plans):
+        for plan in plans:  # a new activity dated in a closed month is a correction (台账导入)
+            activity_correction(activity=plan.instance, reason=IMPORT_REASON, by=self.user)
+        return super().create_many(plans)
+
     def save_activity(self, activity):
         """The one place activities are written by an import one at a time (new ones: create_many)."""
         self.check_instance(activity)
-        self.record_by_importer(activity).save()
+        activity_save(activity=self.record_by_importer(activity), correction_reason=IMPORT_REASON, by=self.user)
 
     def export_rows(self, queryset):
         queryset = queryset.select_related("activity_type", "region")

@@ -13,7 +13,7 @@ from children.models import Child
 from children.services import child_change_colour
 from core.idnumber import normalise_text
 
-from .models import Visit, VisitMode, VisitPhoto
+from .models import Activity, Visit, VisitMode, VisitPhoto
 
 #: The reason recorded on a card change that came from a visit's reassessment.
 REASSESSMENT_REASON = "走访评估"
@@ -65,7 +65,8 @@ def visit_correction(*, visit: Visit, reason: str, by=None) -> None:
     if visit.pk is not None:
         days |= set(Visit.objects.filter(pk=visit.pk).values_list("visited_on", flat=True))
     change = _("visit added") if visit.pk is None else _("visit changed")
-    for day in sorted(days):
+    # One correction per closed month touched (a date moved within a month is one change).
+    for day in sorted({d.replace(day=1): d for d in days}.values()):
         correction_record(
             region=visit.child.region,
             day=day,
@@ -120,7 +121,8 @@ def visit_save(
             child=child,
             to_colour=assessed,
             effective_on=visit.visited_on,
-            reason=reassessment_reason or REASSESSMENT_REASON,
+            # In a closed month the colour change is part of the same correction: the user's reason.
+            reason=correction_reason or reassessment_reason or REASSESSMENT_REASON,
             by=by,
         )
     return visit
@@ -179,3 +181,31 @@ def visit_add_photos(*, visit: Visit, photos) -> list[VisitPhoto]:
         photo.save()
         saved.append(photo)
     return saved
+
+
+def activity_correction(*, activity: Activity, reason: str, by=None) -> None:
+    """An activity dated (or moved out of) a closed month is a correction, as a visit is."""
+    from closing.services import correction_record
+
+    days = {activity.held_on}
+    if activity.pk is not None:
+        days |= set(Activity.objects.filter(pk=activity.pk).values_list("held_on", flat=True))
+    change = _("activity added") if activity.pk is None else _("activity changed")
+    # One correction per closed month touched (a date moved within a month is one change).
+    for day in sorted({d.replace(day=1): d for d in days}.values()):
+        correction_record(
+            region=activity.region,
+            day=day,
+            record=f"{activity.title} {activity.held_on:%Y-%m-%d}",
+            change=str(change),
+            reason=reason,
+            by=by,
+        )
+
+
+@transaction.atomic
+def activity_save(*, activity: Activity, correction_reason: str = "", by=None) -> Activity:
+    """Save a new or changed activity (admin, import); a closed month's needs a correction reason."""
+    activity_correction(activity=activity, reason=correction_reason, by=by)
+    activity.save()
+    return activity

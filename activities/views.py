@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
@@ -99,6 +100,8 @@ def visit_entry(request):
                 else:
                     messages.info(request, _("This visit had already been saved; it was not stored twice."))
                     return redirect("activities:visit_saved", pk=duplicate.existing.pk)
+            except ValidationError as error:  # e.g. its month was closed since the form was checked
+                form.add_error(None, error)
             else:
                 messages.success(request, _("The visit has been saved."))
                 return redirect("activities:visit_saved", pk=visit.pk)

@@ -43,8 +43,9 @@ def may_submit(user, region: Region) -> bool:
 
 
 def may_close(user, region: Region) -> bool:
-    """County (or higher) admins close, return and reopen months of regions in their scope."""
-    if not (user.has_perm("closing.close_month") and _within(user, region)):
+    """County (or higher) admins close, return and reopen months of regions in their scope, down
+    to townships (a village has no month of its own: ``covering_codes`` stops at townships)."""
+    if region.level > Level.TOWNSHIP or not (user.has_perm("closing.close_month") and _within(user, region)):
         return False
     scope = user_scope(user)
     return scope is ALL or scope.level <= Level.COUNTY
@@ -109,7 +110,8 @@ def _variants() -> set[tuple[tuple[str, ...], bool]]:
 
     from core.permissions import LEDGER_SHEETS
 
-    variants = {(tuple(LEDGER_SHEETS), False)}
+    # The whole unmasked ledger (the command line) and the figures only (the least anyone may get).
+    variants = {(tuple(LEDGER_SHEETS), False), (("汇总",), True)}
     for group in Group.objects.prefetch_related("permissions__content_type"):
         perms = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
         sheets = tuple(sheet for sheet, perm in LEDGER_SHEETS.items() if perm in perms)

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from core.downloads import as_attachment
+from core.masking import sees_full_identity
 from core.permissions import LEDGER_SHEETS, MONTHLY_LEDGER, may_export
 from core.signals import access_logged
 from reports.jobs import KINDS, job_status
@@ -56,4 +57,6 @@ def may_download(user, job) -> bool:
     # A ledger written before its sheets were recorded has them all.
     written = job.report.get("sheets") if isinstance(job.report, dict) and "sheets" in job.report else None
     sheets = LEDGER_SHEETS if written is None else [s for s in written.split("、") if s]
-    return bool(granted) and set(sheets) <= set(granted)
+    # Full numbers only while the owner may still see them (a file that does not say: full).
+    unmasked = not (isinstance(job.report, dict) and job.report.get("masked"))
+    return bool(granted) and set(sheets) <= set(granted) and (sees_full_identity(user) or not unmasked)

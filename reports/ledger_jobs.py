@@ -17,6 +17,7 @@ from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat
 from core.ledger.registry import RESOURCES, resource_class
 from core.ledger.resources import report_lines, summary_counts, summary_line
+from core.masking import sees_full_identity
 from core.permissions import MONTHLY_LEDGER, may_export, may_import
 from reports.forms import LedgerImportJobForm
 from reports.jobs import JobInputError, register_export, register_import
@@ -70,11 +71,16 @@ def write_monthly_ledger(user, month, region, path, progress) -> dict:
         with stored.file.open("rb") as source, open(path, "wb") as target:
             shutil.copyfileobj(source, target)
         progress(1, 1)
-        return {"stored": stored.name, "sheets": stored.sheets}
+        return {"stored": stored.name, "sheets": stored.sheets, "masked": stored.masked}
     figures = write_ledger(str(path), month=month, user=user, region=region, mask_for=user, sheets=sheets)
     progress(1, 1)
     # The sheets are kept so the file is re-checked against the owner's rights when downloaded.
-    return {"children": figures.children_total, "activities": figures.activities.month, "sheets": "、".join(sheets)}
+    return {
+        "children": figures.children_total,
+        "activities": figures.activities.month,
+        "sheets": "、".join(sheets),
+        "masked": not sees_full_identity(user),
+    }
 
 
 for _ledger in RESOURCES:

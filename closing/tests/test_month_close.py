@@ -330,3 +330,39 @@ def test_a_colour_change_effective_in_a_closed_month_is_a_correction(world, user
     assert correction.month == JAN and correction.reason == "补记监护变化" and "红" in correction.change
     child_change_colour(child=world["a"]["child"], to_colour="yellow", effective_on=D(2025, 2, 3), reason="走访评估")
     assert Correction.objects.count() == 1
+
+
+def test_an_activity_dated_in_a_closed_month_is_a_correction_in_the_admin_and_the_import(world, users, client):
+    from activities.models import Activity
+    from activities.services import activity_save
+
+    town = world["regions"]["town_a"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    activity = world["a"]["activity"]
+    client.force_login(users["town_a"])
+    url = reverse("admin:activities_activity_change", args=[activity.pk])
+    page = client.get(url)
+    data = {**page.context["adminform"].form.initial}
+    data = {k: ("" if v is None else v) for k, v in data.items() if not isinstance(v, list)}
+    data.update(
+        {
+            "held_on": "2025-01-18",
+            "children": [c.pk for c in activity.children.all()],
+            "volunteers": [v.pk for v in activity.volunteers.all()],
+        }
+    )
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "更正原因" in refused.content.decode()
+    assert not Correction.objects.exists()
+    saved = client.post(url, {**data, "correction_reason": "活动照片迟交"})
+    assert saved.status_code == 302, saved.content.decode()[:500]
+    assert Correction.objects.get().reason == "活动照片迟交"
+    # The import path records its own reason.
+    new = Activity(title="补录的读书会", held_on=D(2025, 1, 25), region=town, activity_type=activity.activity_type)
+    activity_save(activity=new, correction_reason="台账导入", by=users["admin"])
+    assert Correction.objects.filter(reason="台账导入", record__startswith="补录的读书会").exists()
+
+
+def test_a_village_has_no_month_to_close(world, users):
+    with pytest.raises(PermissionDenied):
+        services.month_close(region=world["regions"]["village_a1"], month=JAN, by=users["admin"])
