@@ -121,11 +121,19 @@ def visit_save(
             child=child,
             to_colour=assessed,
             effective_on=visit.visited_on,
-            # In a closed month the colour change is part of the same correction: the user's reason.
-            reason=correction_reason or reassessment_reason or REASSESSMENT_REASON,
+            reason=_reassessment_reason(visit, reassessment_reason, correction_reason),
             by=by,
         )
     return visit
+
+
+def _reassessment_reason(visit: Visit, reassessment_reason: str, correction_reason: str) -> str:
+    """In a closed month the colour change is part of the visit's correction: its reason."""
+    from closing.services import closed_for
+
+    if correction_reason and closed_for(visit.child.region, visit.visited_on):
+        return correction_reason
+    return reassessment_reason or REASSESSMENT_REASON
 
 
 def visit_record(

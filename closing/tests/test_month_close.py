@@ -366,3 +366,19 @@ def test_an_activity_dated_in_a_closed_month_is_a_correction_in_the_admin_and_th
 def test_a_village_has_no_month_to_close(world, users):
     with pytest.raises(PermissionDenied):
         services.month_close(region=world["regions"]["village_a1"], month=JAN, by=users["admin"])
+
+
+def test_a_reassessment_in_a_closed_month_carries_the_corrections_reason_and_elsewhere_its_own(world, users):
+    from activities.models import VisitMode
+    from activities.services import visit_record
+    from children.models import CardChange
+
+    town, child = world["regions"]["town_a"], world["a"]["child"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    mode = VisitMode.objects.first()
+    visit_record(child=child, visited_on=D(2025, 1, 20), mode=mode, staff_visitors="甲", reassessed_colour="red",
+                 correction_reason="补录", by=users["admin"])  # fmt: skip
+    assert CardChange.objects.filter(child=child, to_colour="red").get().reason == "补录"
+    visit_record(child=child, visited_on=D(2025, 2, 20), mode=mode, staff_visitors="乙", reassessed_colour="yellow",
+                 correction_reason="台账导入", by=users["admin"])  # fmt: skip
+    assert CardChange.objects.filter(child=child, to_colour="yellow").get().reason == "走访评估"
