@@ -34,8 +34,8 @@ def next_month(month: datetime.date) -> datetime.date:
 
 
 def _within(user, region: Region) -> bool:
-    scope = user_scope(user)
-    return scope is ALL or (scope is not None and scope.contains(region))
+    # The one scoping path, not a second reading of the user's region.
+    return Region.objects.for_user(user).filter(pk=region.pk).exists()
 
 
 def may_submit(user, region: Region) -> bool:
