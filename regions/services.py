@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.idnumber import normalise_text
+from regions.matching import place_key
 
 from .models import Level, Region, level_of, parent_code_of
 from .scoping import ALL, user_scope
@@ -108,10 +109,10 @@ def _duplicate_names(wanted: dict[str, str], rows, code_col) -> list[str]:
         .values_list("parent__code", "name", "code")
     )
     for parent, name, code in stored:
-        by_parent[(parent, normalise_text(name))] = code
+        by_parent[(parent, place_key(name))] = code
     errors = []
     for code in sorted(wanted):
-        key = (parent_code_of(code), normalise_text(wanted[code]))
+        key = (parent_code_of(code), place_key(wanted[code]))
         other = by_parent.setdefault(key, code)
         if other != code:
             errors.append(
@@ -157,8 +158,9 @@ def _sibling_named(name: str, parent: Region | None, *, exclude: Region | None):
     siblings = Region.objects.filter(parent=parent)
     if exclude is not None and exclude.pk:
         siblings = siblings.exclude(pk=exclude.pk)
-    name = normalise_text(name)
-    return next((r for r in siblings.only("name") if normalise_text(r.name) == name), None)
+    # The importers' comparison (regions.matching): two siblings it cannot tell apart are one name.
+    name = place_key(name)
+    return next((r for r in siblings.only("name") if place_key(r.name) == name), None)
 
 
 def region_check(*, region: Region | None, code: str, name: str, by) -> None:
