@@ -38,14 +38,20 @@ def _within(user, region: Region) -> bool:
     return Region.objects.for_user(user).filter(pk=region.pk).exists()
 
 
-def may_submit(user, region: Region) -> bool:
-    return region.level == Level.TOWNSHIP and user.has_perm("closing.submit_month") and _within(user, region)
+def may_submit(user, region: Region, *, in_scope: bool | None = None) -> bool:
+    """``in_scope`` is for callers that took ``region`` from ``for_user`` already (one query for a
+    whole table rather than one per row); anyone else leaves it out and ``for_user`` is asked."""
+    if region.level != Level.TOWNSHIP or not user.has_perm("closing.submit_month"):
+        return False
+    return _within(user, region) if in_scope is None else in_scope
 
 
-def may_close(user, region: Region) -> bool:
+def may_close(user, region: Region, *, in_scope: bool | None = None) -> bool:
     """County (or higher) admins close, return and reopen months of regions in their scope, down
     to townships (a village has no month of its own: ``covering_codes`` stops at townships)."""
-    if region.level > Level.TOWNSHIP or not (user.has_perm("closing.close_month") and _within(user, region)):
+    if region.level > Level.TOWNSHIP or not user.has_perm("closing.close_month"):
+        return False
+    if not (_within(user, region) if in_scope is None else in_scope):
         return False
     scope = user_scope(user)
     return scope is ALL or scope.level <= Level.COUNTY
@@ -295,7 +301,9 @@ def township_states(user, month: datetime.date) -> list[tuple[Region, MonthClose
 def dashboard_rows(user, month: datetime.date) -> list[tuple]:
     """The dashboard's state table: (township, its MonthClose or None, may submit, may close)."""
     return [
-        (town, close, may_submit(user, town), may_close(user, town)) for town, close in township_states(user, month)
+        # The townships come from for_user: they are in scope without asking once per row.
+        (town, close, may_submit(user, town, in_scope=True), may_close(user, town, in_scope=True))
+        for town, close in township_states(user, month)
     ]
 
 
