@@ -269,3 +269,22 @@ def test_a_mother_added_as_lead_takes_over_so_there_is_one_lead(client, users, w
     assert response.status_code == 302
     assert list(pairing.members.filter(role="lead").values_list("volunteer__name", flat=True)) == ["林阳英"]
     assert pairing.members.get(volunteer=world["a"]["mother"]).role == "assisting"
+
+
+def test_the_pair_page_shows_the_limit_error_and_writes_nothing(client, users, world, wucheng, settings):
+    # Replaces children/tests/test_admin_actions.py::test_the_pair_page_shows_the_limit_error,
+    # which posts the old ``volunteers`` list.
+    settings.PAIRING_MAX_CHILDREN_PER_VOLUNTEER = 1
+    client.force_login(users["admin"])
+    response = client.post(
+        reverse(PAIR_URL),
+        {
+            "child": wucheng["child"].pk,
+            "lead": wucheng["lin"].pk,
+            "others": [world["a"]["mother"].pk],
+            "started_on": TODAY,
+        },
+    )
+    assert response.status_code == 200
+    assert "甲妈妈" in str(response.context["form"].non_field_errors())
+    assert not Pairing.objects.filter(child=wucheng["child"]).exists()
