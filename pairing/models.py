@@ -36,12 +36,8 @@ class Pairing(TimeStamped):
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
-    end_note = models.CharField(
-        _("end reason details"),
-        max_length=200,
-        blank=True,
-        help_text=_('Required when the end reason is "other".'),
-    )
+    # Required with the reason 其他 (pairing.services.pairing_end).
+    end_note = models.CharField(_("end reason details"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     objects = PairingQuerySet.as_manager()

@@ -8,6 +8,9 @@ it (尾号 for a role that sees full numbers, ``138********`` otherwise), so two
 same name can be told apart.
 """
 
+from django import forms
+from django.conf import settings
+from django.contrib.admin.widgets import get_select2_language
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.utils.translation import gettext
@@ -49,8 +52,31 @@ class _ChosenOnly:
     """Render only the chosen mothers as <option>s, in one query (the rest come by search).
 
     unfold's widgets keep Django's Select rendering, which would read and label every mother
-    in the queryset only to print the selected ones.
+    in the queryset only to print the selected ones. Like Django's own autocomplete widget,
+    select2's messages (搜索中…, 未找到结果) come in the page's language.
     """
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        if get_select2_language():
+            attrs["lang"] = get_select2_language()
+        return attrs
+
+    @property
+    def media(self):
+        extra = "" if settings.DEBUG else ".min"
+        language = get_select2_language()
+        i18n = (f"admin/js/vendor/select2/i18n/{language}.js",) if language else ()
+        return forms.Media(
+            js=(
+                f"admin/js/vendor/jquery/jquery{extra}.js",
+                "admin/js/vendor/select2/select2.full.js",
+                *i18n,  # registers with the global jQuery, before jquery.init.js hides it
+                "admin/js/jquery.init.js",
+                "unfold/js/select2.init.js",
+            ),
+            css={"screen": ("admin/css/vendor/select2/select2.css", "admin/css/autocomplete.css")},
+        )
 
     def optgroups(self, name, value, attrs=None):
         chosen = [v for v in (str(v) for v in value) if v.isdigit()]
