@@ -33,9 +33,16 @@ class PairingStateFilter(ArchivedFilter):
     #: Filters that only ended pairings can match.
     ENDED_ONLY = ("end_reason", "ended_on")
 
+    #: The filter this one replaced (?open=yes / ?open=no, as in bench/cases.py), still understood.
+    LEGACY = {"yes": None, "no": "only"}
+
     def __init__(self, request, params, model, model_admin):
+        legacy = params.pop("open", None)
         super().__init__(request, params, model, model_admin)
-        if self.value() is None and any(key.startswith(self.ENDED_ONLY) for key in request.GET):
+        if self.value() is None and legacy and legacy[-1] in self.LEGACY:
+            if self.LEGACY[legacy[-1]]:
+                self.used_parameters[self.parameter_name] = self.LEGACY[legacy[-1]]
+        elif self.value() is None and any(key.startswith(self.ENDED_ONLY) for key in request.GET):
             self.used_parameters[self.parameter_name] = "include"
 
     def lookups(self, request, model_admin):

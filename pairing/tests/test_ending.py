@@ -133,3 +133,13 @@ def test_the_pairing_list_query_count_does_not_grow(client, users, world):
                 pairing=pairing, volunteer=VolunteerFactory(region=world["regions"]["town_a"]), role=role
             )
     assert count() == few <= 12
+
+
+@pytest.mark.parametrize(("query", "shown"), [("open=yes", {"b"}), ("open=no", {"a"})])
+def test_the_old_open_filter_links_still_work(client, users, world, query, shown):
+    client.force_login(users["admin"])
+    _end_action(client, world["a"]["pairing"], reason="moved", on=TODAY)
+    response = client.get(reverse(LIST) + "?" + query)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert {k for k in ("a", "b") if world[k]["child"].name in page} == shown
