@@ -2,14 +2,15 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
 from children.actions import detail_form_action
-from core.admin import ReadOnlyInline, ScopedAdmin, TownshipFilter
+from core.admin import ArchivedFilter, ReadOnlyInline, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 
-from .actions import add_member, end_pairings, ending, leave_pairing, member_joining, pair_view
+from .actions import add_member, add_member_detail, change_lead_view, end_pairings, ending, leave_pairing, pair_view
 from .models import Pairing, PairingMember
 from .resources import PairingResource
 
@@ -23,33 +24,48 @@ class PairingMemberInline(ReadOnlyInline):
     show_change_link = False
 
 
-class OpenFilter(admin.SimpleListFilter):
+class PairingStateFilter(ArchivedFilter):
+    """Open pairings by default; ended ones on request — or when a filter only ended ones have
+    (an end reason, an end date) is chosen, which with the default would show nothing."""
+
     title = _("open or ended")
-    parameter_name = "open"
+
+    #: Filters that only ended pairings can match.
+    ENDED_ONLY = ("end_reason", "ended_on")
+
+    #: The filter this one replaced (?open=yes / ?open=no, as in bench/cases.py), still understood.
+    LEGACY = {"yes": None, "no": "only"}
+
+    def __init__(self, request, params, model, model_admin):
+        legacy = params.pop("open", None)
+        super().__init__(request, params, model, model_admin)
+        if self.value() is None and legacy and legacy[-1] in self.LEGACY:
+            if self.LEGACY[legacy[-1]]:
+                self.used_parameters[self.parameter_name] = self.LEGACY[legacy[-1]]
+        elif self.value() is None and any(key.startswith(self.ENDED_ONLY) for key in request.GET):
+            self.used_parameters[self.parameter_name] = "include"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("open")), ("no", _("ended"))]
+        return [("include", _("open and ended")), ("only", _("ended"))]
 
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(ended_on__isnull=True)
-        if self.value() == "no":
-            return queryset.filter(ended_on__isnull=False)
-        return queryset
+    def choices(self, changelist):
+        choices = super().choices(changelist)
+        yield {**next(choices), "display": _("open")}
+        yield from choices
 
 
 @admin.register(Pairing)
 class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
     resource_classes = [PairingResource]
-    list_display = ["child", "township", "member_names", "mode_display", "started_on", "ended_on", "end_reason"]
-    list_filter = [TownshipFilter, OpenFilter, "end_reason", "started_on"]
+    list_display = ["child", "township", "member_names", "mode_display", "started_on", "ended_on", "end_reason_display"]
+    list_filter = [TownshipFilter, "end_reason", "started_on"]
     search_fields = ["child__name", "child__id_number", "members__volunteer__name"]
     list_select_related = ["child", "child__region", "child__region__parent"]
     autocomplete_fields = ["child"]
     inlines = [PairingMemberInline]
     actions = [end_pairings, add_member]
-    actions_detail = ["end_detail", "add_member_detail"]
-    readonly_fields = ["child", "started_on", "ended_on", "end_reason"]
+    actions_detail = ["end_detail", "add_member_detail", "change_lead_detail"]
+    readonly_fields = ["child", "started_on", "ended_on", "end_reason", "end_note"]
 
     @action(description=_("End pairing"), url_path="end", permissions=["change"])
     def end_detail(self, request, object_id):
@@ -57,7 +73,14 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
 
     @action(description=_("Add a caring mother"), url_path="add-member", permissions=["change"])
     def add_member_detail(self, request, object_id):
-        return detail_form_action(self, request, object_id, **member_joining(request))
+        return add_member_detail(self, request, object_id)
+
+    @action(description=_("Change the lead caring mother"), url_path="change-lead", permissions=["change"])
+    def change_lead_detail(self, request, object_id):
+        return change_lead_view(self, request, object_id)
+
+    def get_list_filter(self, request):
+        return [PairingStateFilter if f is ArchivedFilter else f for f in super().get_list_filter(request)]
 
     def get_urls(self):
         pair = self.admin_site.admin_view(self._pair_view)
@@ -73,7 +96,7 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
         return self._pair_view(request)
 
     def get_queryset(self, request):
-        current = PairingMember.objects.filter(left_on__isnull=True).select_related("volunteer")
+        current = PairingMember.objects.filter(left_on__isnull=True).select_related("volunteer").order_by("-role", "pk")
         return (
             super()
             .get_queryset(request)
@@ -87,7 +110,17 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
 
     @admin.display(description=_("caring mothers"))
     def member_names(self, obj):
-        return "、".join(m.volunteer.name for m in obj.current)
+        # The lead first, marked; "-role" puts "lead" before "assisting".
+        return "、".join(
+            gettext("%(name)s (lead)") % {"name": m.volunteer.name}
+            if m.role == PairingMember.Role.LEAD
+            else m.volunteer.name
+            for m in obj.current
+        )
+
+    @admin.display(description=_("end reason"), ordering="end_reason")
+    def end_reason_display(self, obj):
+        return obj.end_reason_text
 
     @admin.display(description=_("mode"), ordering="current_total")
     def mode_display(self, obj):

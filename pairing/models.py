@@ -36,6 +36,8 @@ class Pairing(TimeStamped):
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=20, choices=EndReason.choices, blank=True)
+    # Required with the reason 其他 (pairing.services.pairing_end).
+    end_note = models.CharField(_("end reason details"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
 
     objects = PairingQuerySet.as_manager()
@@ -64,6 +66,14 @@ class Pairing(TimeStamped):
     @property
     def is_open(self) -> bool:
         return self.ended_on is None
+
+    @property
+    def end_reason_text(self) -> str:
+        """The end reason as a person reads it: 其他 with its details."""
+        if not self.end_reason:
+            return ""
+        label = self.get_end_reason_display()
+        return f"{label}：{self.end_note}" if self.end_note else label
 
     def current_members(self):
         return [m for m in self.members.all() if m.left_on is None]

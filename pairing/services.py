@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
@@ -17,6 +18,9 @@ from children.models import Child
 from volunteers.models import Volunteer
 
 from .models import Pairing, PairingMember
+
+NOTE_MAX = Pairing._meta.get_field("end_note").max_length
+OTHER_NEEDS_NOTE = _('The end reason is "other": say what the reason is.')
 
 
 def _check_capacity(volunteers: list[Volunteer]) -> None:
@@ -53,7 +57,11 @@ def _check_capacity(volunteers: list[Volunteer]) -> None:
 
 @transaction.atomic
 def pairing_create(*, child: Child, volunteers: list[Volunteer], started_on: datetime.date, by=None) -> Pairing:
-    """Pair an active, unpaired child with one or more caring mothers (the first one leads)."""
+    """Pair an active, unpaired child with one or more caring mothers.
+
+    ``volunteers[0]`` leads (主责); the pair page asks for the lead in a field of its own and
+    passes ``[lead, *others]``, so the order of clicks never decides it.
+    """
     volunteers = list(volunteers)
     if not volunteers:
         raise ValidationError(_("A pairing needs at least one caring mother."), code="no_volunteer")
@@ -85,7 +93,12 @@ def pairing_create(*, child: Child, volunteers: list[Volunteer], started_on: dat
 
 @transaction.atomic
 def pairing_member_add(
-    *, pairing: Pairing, volunteer: Volunteer, joined_on: datetime.date, role: str = PairingMember.Role.ASSISTING
+    *,
+    pairing: Pairing,
+    volunteer: Volunteer,
+    joined_on: datetime.date,
+    role: str = PairingMember.Role.ASSISTING,
+    by=None,
 ) -> PairingMember:
     """A mother joins an open pairing (one-to-one becomes many-to-one)."""
     pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
@@ -95,8 +108,16 @@ def pairing_member_add(
         raise ValidationError(_("A caring mother cannot join before the pairing started."), code="date")
     if pairing.members.filter(volunteer=volunteer, left_on__isnull=True).exists():
         raise ValidationError(PairingMember._meta.constraints[0].violation_error_message, code="already_member")
+    if role not in PairingMember.Role.values:
+        raise ValidationError(_("Unknown role: %(role)s") % {"role": role}, code="role")
     _check_capacity([volunteer])
-    return PairingMember.objects.create(pairing=pairing, volunteer=volunteer, role=role, joined_on=joined_on)
+    if role != PairingMember.Role.LEAD:
+        return PairingMember.objects.create(pairing=pairing, volunteer=volunteer, role=role, joined_on=joined_on)
+    # A pairing has one lead: a mother who joins as the lead takes over from the current one.
+    member = PairingMember.objects.create(
+        pairing=pairing, volunteer=volunteer, role=PairingMember.Role.ASSISTING, joined_on=joined_on
+    )
+    return pairing_lead_change(member=member, by=by)
 
 
 def _close_membership(member: PairingMember, on: datetime.date) -> None:
@@ -134,11 +155,21 @@ def pairing_member_leave(*, member: PairingMember, on: datetime.date, by=None) -
 
 
 @transaction.atomic
-def pairing_end(*, pairing: Pairing, reason: str, on: datetime.date, by=None) -> Pairing:
-    """End a pairing with a reason; its current mothers leave on the same day."""
+def pairing_end(*, pairing: Pairing, reason: str, on: datetime.date, note: str = "", by=None) -> Pairing:
+    """End a pairing with a reason; its current mothers leave on the same day.
+
+    The reason 其他 needs its details in ``note``, except when the pairing ends because its
+    child exited (``child_exit`` maps exit reasons without a pairing counterpart to 其他): then
+    the child's exit reason is the note.
+    """
     if reason not in Pairing.EndReason.values:
         raise ValidationError(_("Unknown end reason: %(reason)s") % {"reason": reason}, code="reason")
-    pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
+    note = " ".join((note or "").split())
+    if len(note) > NOTE_MAX:
+        raise ValidationError(
+            _("The end reason details are at most %(limit)d characters.") % {"limit": NOTE_MAX}, code="note"
+        )
+    pairing = Pairing.objects.select_for_update().select_related("child").get(pk=pairing.pk)
     if pairing.ended_on is not None:
         raise ValidationError(_("This pairing has ended."), code="ended")
     if on < pairing.started_on:
@@ -146,11 +177,60 @@ def pairing_end(*, pairing: Pairing, reason: str, on: datetime.date, by=None) ->
             _("A pairing cannot end before it started (%(started)s).") % {"started": pairing.started_on},
             code="date",
         )
+    if reason == Pairing.EndReason.OTHER and not note:
+        child = pairing.child
+        if child.status != Child.Status.EXITED:
+            raise ValidationError(OTHER_NEEDS_NOTE, code="note_required")
+        note = gettext("child exited: %(reason)s") % {"reason": child.get_exit_reason_display()}
     for member in pairing.members.filter(left_on__isnull=True).select_related("volunteer"):
         _close_membership(member, on)
-    pairing.ended_on, pairing.end_reason = on, reason
-    pairing.save(update_fields=["ended_on", "end_reason", "updated_at"])
+    pairing.ended_on, pairing.end_reason, pairing.end_note = on, reason, note
+    pairing.save(update_fields=["ended_on", "end_reason", "end_note", "updated_at"])
     return pairing
+
+
+@transaction.atomic
+def pairing_lead_change(*, member: PairingMember, by=None) -> PairingMember:
+    """Make a current mother of an open pairing its lead (主责); the previous lead assists.
+
+    Both memberships keep their history rows (who changed the role, when), and the pairing's
+    own history gets a row whose change reason names the old and the new lead.
+    """
+    member = PairingMember.objects.select_related("volunteer").get(pk=member.pk)
+    pairing = Pairing.objects.select_for_update().get(pk=member.pairing_id)
+    if not pairing.is_open:
+        raise ValidationError(_("This pairing has ended."), code="ended")
+    current = list(
+        pairing.members.select_for_update(of=("self",)).filter(left_on__isnull=True).select_related("volunteer")
+    )
+    member = next((m for m in current if m.pk == member.pk), None)
+    if member is None:
+        raise ValidationError(_("This caring mother has already left this pairing."), code="already_left")
+    if member.role == PairingMember.Role.LEAD:
+        raise ValidationError(
+            _("%(name)s already leads this pairing.") % {"name": member.volunteer.name}, code="already_lead"
+        )
+    previous = [m for m in current if m.role == PairingMember.Role.LEAD]
+    for old in previous:
+        old.role = PairingMember.Role.ASSISTING
+        _save_with_history(old, ["role", "updated_at"], by=by)
+    member.role = PairingMember.Role.LEAD
+    _save_with_history(member, ["role", "updated_at"], by=by)
+    reason = gettext("lead: %(old)s → %(new)s") % {
+        "old": "、".join(m.volunteer.name for m in previous) or "—",
+        "new": member.volunteer.name,
+    }
+    _save_with_history(pairing, ["updated_at"], by=by, reason=reason)
+    return member
+
+
+def _save_with_history(obj, fields, *, by=None, reason=""):
+    """Save ``obj`` so its history row names ``by`` (else the request's user) and ``reason``."""
+    if by is not None:
+        obj._history_user = by
+    if reason:
+        obj._change_reason = reason[:100]  # simple-history's column is 100 characters
+    obj.save(update_fields=fields)
 
 
 @transaction.atomic

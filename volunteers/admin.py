@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
 from children.actions import detail_form_action
 from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
+from pairing.picker import MotherPickerView
 
 from .actions import leave_programme, leaving
 from .models import Sector, Training, Volunteer, VolunteerTeam
@@ -38,7 +40,9 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     resource_classes = [VolunteerResource]
     list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
     list_filter = [TownshipFilter, "status", "sector", ("team", admin.RelatedOnlyFieldListFilter), "joined_on"]
-    search_fields = ["name", "phone", "id_number", "employer"]
+    # Also what the mother picker (pairing.picker) searches: name, phone (a masked role only by
+    # the complete number), team and township; several words narrow down ("许轩 吴城").
+    search_fields = ["name", "phone", "id_number", "employer", "team__name", "region__name"]
     list_select_related = ["sector", "team", "region"]
     autocomplete_fields = ["sector", "team", "region"]
     fieldsets = [
@@ -49,6 +53,13 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     ]
     actions = [leave_programme]
     actions_detail = ["leave_detail"]
+
+    def get_urls(self):
+        picker = MotherPickerView.as_view(model_admin=self)
+        return [
+            path("picker/", self.admin_site.admin_view(picker), name="volunteers_volunteer_picker"),
+            *super().get_urls(),
+        ]
 
     @action(description=_("Leave the programme"), url_path="leave", permissions=["change"])
     def leave_detail(self, request, object_id):

@@ -116,7 +116,7 @@ def test_a_member_cannot_join_twice_or_join_an_ended_pairing(child, mothers):
     pairing = pairing_create(child=child, volunteers=[mothers[0]], started_on=D(2025, 1, 5))
     with pytest.raises(ValidationError):
         pairing_member_add(pairing=pairing, volunteer=mothers[0], joined_on=D(2025, 3, 1))
-    pairing_end(pairing=pairing, reason="other", on=D(2025, 4, 1))
+    pairing_end(pairing=pairing, reason="other", note="家长不同意", on=D(2025, 4, 1))
     with pytest.raises(ValidationError):
         pairing_member_add(pairing=pairing, volunteer=mothers[1], joined_on=D(2025, 4, 2))
 
@@ -162,7 +162,7 @@ def test_a_member_cannot_leave_before_joining_or_twice(child, mothers):
 @pytest.mark.parametrize("reason", [r.value for r in Pairing.EndReason])
 def test_it_ends_a_pairing_with_each_reason(child, mothers, reason):
     pairing = pairing_create(child=child, volunteers=mothers[:2], started_on=D(2025, 1, 5))
-    ended = pairing_end(pairing=pairing, reason=reason, on=D(2025, 6, 30))
+    ended = pairing_end(pairing=pairing, reason=reason, on=D(2025, 6, 30), note="说明" if reason == "other" else "")
     assert (ended.ended_on, ended.end_reason) == (D(2025, 6, 30), reason)
     assert set(pairing.members.values_list("left_on", flat=True)) == {D(2025, 6, 30)}
     assert Child.objects.unpaired().filter(pk=child.pk).exists()
@@ -173,9 +173,9 @@ def test_ending_rejects_an_unknown_reason_a_date_before_the_start_and_a_second_e
     with pytest.raises(ValidationError):
         pairing_end(pairing=pairing, reason="bored", on=D(2025, 6, 30))
     with pytest.raises(ValidationError):
-        pairing_end(pairing=pairing, reason="other", on=D(2024, 6, 30))
+        pairing_end(pairing=pairing, reason="other", note="家长不同意", on=D(2024, 6, 30))
     assert Pairing.objects.get(pk=pairing.pk).is_open
-    pairing_end(pairing=pairing, reason="other", on=D(2025, 6, 30))
+    pairing_end(pairing=pairing, reason="other", note="家长不同意", on=D(2025, 6, 30))
     with pytest.raises(ValidationError):
         pairing_end(pairing=pairing, reason="moved", on=D(2025, 7, 30))
     assert Pairing.objects.get(pk=pairing.pk).end_reason == "other"
@@ -219,3 +219,33 @@ def test_a_mother_cannot_leave_twice(mothers):
     volunteer_leave(volunteer=mothers[0], on=D(2025, 9, 1))
     with pytest.raises(ValidationError):
         volunteer_leave(volunteer=mothers[0], on=D(2025, 10, 1))
+
+
+def test_changing_the_lead_swaps_roles_and_leaves_history(child, mothers, users):
+    from pairing.services import pairing_lead_change
+
+    pairing = pairing_create(child=child, volunteers=mothers[:3], started_on=D(2025, 1, 5))
+    new = pairing.members.get(volunteer=mothers[2])
+    pairing_lead_change(member=new, by=users["admin"])
+    roles = dict(pairing.members.values_list("volunteer", "role"))
+    assert roles == {mothers[0].pk: "assisting", mothers[1].pk: "assisting", mothers[2].pk: "lead"}
+    record = pairing.history.latest()
+    assert record.history_user == users["admin"]
+    assert record.history_change_reason == f"主责妈妈：{mothers[0].name} → {mothers[2].name}"
+    assert [h.role for h in new.history.order_by("history_id")] == ["assisting", "lead"]
+
+
+def test_the_lead_of_an_ended_pairing_or_a_mother_who_left_cannot_be_changed(child, mothers):
+    from pairing.services import pairing_lead_change
+
+    pairing = pairing_create(child=child, volunteers=mothers[:3], started_on=D(2025, 1, 5))
+    gone = pairing.members.get(volunteer=mothers[1])
+    pairing_member_leave(member=gone, on=D(2025, 2, 1))
+    with pytest.raises(ValidationError) as info:
+        pairing_lead_change(member=gone)
+    assert info.value.code == "already_left"
+    pairing_end(pairing=pairing, reason="moved", on=D(2025, 3, 1))
+    with pytest.raises(ValidationError) as info:
+        pairing_lead_change(member=pairing.members.get(volunteer=mothers[2]))
+    assert info.value.code == "ended"
+    assert pairing.members.get(volunteer=mothers[0]).role == "lead"
