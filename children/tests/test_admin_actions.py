@@ -98,7 +98,8 @@ def test_the_pair_page_pairs_an_unpaired_child_with_two_mothers(client, users, w
     page = client.get(url, {"child": child.pk})
     assert child in page.context["form"].fields["child"].queryset
     assert world["a"]["child"] not in page.context["form"].fields["child"].queryset  # already paired
-    client.post(url, {"child": child.pk, "volunteers": [second.pk, first.pk], "started_on": TODAY})
+    # The lead is the one chosen as 主责, whichever was picked first.
+    client.post(url, {"child": child.pk, "others": [first.pk], "lead": second.pk, "started_on": TODAY})
     pairing = Pairing.objects.get(child=child)
     assert pairing.mode == Pairing.Mode.MANY_TO_ONE
     assert pairing.members.get(role="lead").volunteer == second
@@ -112,7 +113,7 @@ def test_the_pair_page_shows_the_limit_error(client, users, world, settings):
     client.force_login(users["admin"])
     response = client.post(
         reverse("admin:pairing_pairing_pair"),
-        {"child": child.pk, "volunteers": [world["a"]["mother"].pk], "started_on": TODAY},
+        {"child": child.pk, "lead": world["a"]["mother"].pk, "started_on": TODAY},
     )
     assert response.status_code == 200
     assert "1" in str(response.context["form"].non_field_errors())
