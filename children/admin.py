@@ -17,7 +17,7 @@ from .actions import (
     exit_programme,
     pair_with_mothers,
 )
-from .filters import PairingStatusFilter, VisitStatusFilter, overdue_red_first
+from .filters import AgeLimitFilter, PairingStatusFilter, VisitStatusFilter, overdue_red_first
 from .forms import ChildAdminForm
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
 from .resources import ChildResource
@@ -100,6 +100,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         TownshipFilter,
         VisitStatusFilter,
         PairingStatusFilter,
+        AgeLimitFilter,
         "card_colour",
         "category",
         "difficulties",

@@ -1,4 +1,4 @@
-"""Changelist filters for children: visit status by card colour, and pairing status."""
+"""Changelist filters for children: visit status by card colour, pairing status, age limit."""
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
@@ -61,6 +61,27 @@ class PairingStatusFilter(admin.SimpleListFilter):
 
             open_pairing = Pairing.objects.filter(child=OuterRef("pk"), ended_on__isnull=True)
             return queryset.active().filter(Exists(open_pairing))
+        return queryset
+
+
+class AgeLimitFilter(admin.SimpleListFilter):
+    """到龄 — children on the books who have reached, or soon reach, their age limit (18; 16 for
+    a left-behind child: ``children.models.AGE_LIMITS_BY_CATEGORY``), counted by month. A prompt
+    for a person to decide on the exit; nothing exits by itself."""
+
+    title = _("age limit")
+    parameter_name = "age_limit"
+    PAST, SOON = "past", "soon"
+    SOON_DAYS = 60
+
+    def lookups(self, request, model_admin):
+        return [(self.PAST, _("reached the age limit")), (self.SOON, _("reaches the age limit within 60 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.PAST:
+            return queryset.active().past_age_limit()
+        if self.value() == self.SOON:
+            return queryset.active().reaching_age_limit(within_days=self.SOON_DAYS)
         return queryset
 
 

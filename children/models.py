@@ -1,3 +1,4 @@
+import calendar
 import datetime
 
 from django.conf import settings
@@ -40,6 +41,31 @@ class DifficultyType(Lookup):
         verbose_name_plural = _("difficulty types")
 
 
+#: 到龄 — the age at which a child leaves the programme's target group: 18, and 16 for a
+#: left-behind child (a category whose name contains 留守, e.g. 农村留守儿童). The one place
+#: for the limits; ``ChildQuerySet.past_age_limit`` applies them.
+AGE_LIMIT = 18
+AGE_LIMITS_BY_CATEGORY = {"留守": 16}
+
+
+def age_limit_cutoff(day: datetime.date, years: int) -> datetime.date:
+    """The latest birth date of a child who reaches ``years`` by ``day``, counted by month: a child
+    reaches the limit on the first day of the month of that birthday (满龄当月). Counting by month
+    keeps the list the same all month, so it says no more than the birth month (the birth date
+    stays hidden from masked roles, see ``core.idnumber.mask_id_number``)."""
+    year = day.year - years
+    return datetime.date(year, day.month, calendar.monthrange(year, day.month)[1])
+
+
+def _past_age_limit(on: datetime.date) -> models.Q:
+    condition, special = models.Q(), models.Q()
+    for name_part, years in AGE_LIMITS_BY_CATEGORY.items():
+        in_category = models.Q(category__name__contains=name_part)
+        condition |= in_category & models.Q(birth_date__lte=age_limit_cutoff(on, years))
+        special |= in_category
+    return condition | (~special & models.Q(birth_date__lte=age_limit_cutoff(on, AGE_LIMIT)))
+
+
 #: Overdue, on a queryset annotated by ``with_visit_schedule``: past due, or never visited.
 OVERDUE = models.Q(days_overdue__gt=0) | models.Q(last_contact__isnull=True)
 
@@ -53,6 +79,20 @@ class ChildQuerySet(ScopedQuerySet):
     def on_books(self, day: datetime.date):
         """Children in the programme on ``day``: entered by then, and active or exited only after it."""
         return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day), entered_on__lte=day)
+
+    def past_age_limit(self, *, on: datetime.date | None = None):
+        """Children who have reached their age limit (``AGE_LIMITS_BY_CATEGORY``, else
+        ``AGE_LIMIT``) by ``on`` (today), counted by month (``age_limit_cutoff``). Whatever their
+        status: callers add ``active()`` for the children still on the books. Nothing exits
+        automatically; the list prompts a person to decide."""
+        return self.filter(_past_age_limit(on or timezone.localdate()))
+
+    def reaching_age_limit(self, *, within_days: int = 60, on: datetime.date | None = None):
+        """Children who reach their age limit within ``within_days`` days after ``on`` (today):
+        not past it on ``on``, past it on ``on + within_days`` (by month, as above)."""
+        on = on or timezone.localdate()
+        later = on + datetime.timedelta(days=within_days)
+        return self.filter(_past_age_limit(later)).exclude(_past_age_limit(on))
 
     def with_colour_on(self, day: datetime.date):
         """Annotate ``colour_on``, the card colour as it stood on ``day``, from the card history.

@@ -125,6 +125,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # database (dbcache://table_name, after `manage.py createcachetable`).
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://")}
 DASHBOARD_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_CACHE_SECONDS", default=5 * 60)
+# The dashboard's 12-month trend: the months before the one shown (reports.dashboard.trend_for).
+DASHBOARD_TREND_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_TREND_CACHE_SECONDS", default=60 * 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,5 +1,7 @@
 """The admin index dashboard: the user's scope, one month, figures from ``indicators``."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -7,15 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from children.filters import PairingStatusFilter, VisitStatusFilter
-from children.models import CardColour
+from children.filters import AgeLimitFilter, PairingStatusFilter, VisitStatusFilter
+from children.models import CardColour, Child
 from core.admin import TownshipFilter
 from regions.models import Level, Region, ancestor_code
 from regions.scoping import scope_key, user_scope
 
-from .indicators import TownshipRow, compute, parse_month
+from .indicators import Indicators, TownshipRow, compute, parse_month
 
 CHART_COLOURS = {CardColour.RED: "#dc2626", CardColour.YELLOW: "#eab308", CardColour.GREEN: "#16a34a"}
+#: The trend chart: this many months, ending at the month shown.
+TREND_MONTHS = 12
 
 
 def child_list_url(**params) -> str:
@@ -35,6 +39,7 @@ def dashboard_callback(request, context):
     closed = closed_figures(request.user, month)
     figures, computed_at = (closed[0], None) if closed else figures_for(request.user, month)
     level, rows = breakdown(request.user, figures)
+    trend, trend_computed_at = trend_for(request.user, month, figures)
     context.update(
         {
             "dashboard": figures,
@@ -43,6 +48,8 @@ def dashboard_callback(request, context):
             "dashboard_links": {
                 "unpaired": child_list_url(**{PairingStatusFilter.parameter_name: PairingStatusFilter.UNPAIRED}),
                 "overdue": child_list_url(**{VisitStatusFilter.parameter_name: VisitStatusFilter.OVERDUE}),
+                "age_limit": child_list_url(**{AgeLimitFilter.parameter_name: AgeLimitFilter.PAST}),
+                "age_limit_soon": child_list_url(**{AgeLimitFilter.parameter_name: AgeLimitFilter.SOON}),
                 # The month comes from the picker's form (a GET form replaces the action's query).
                 "ledger": reverse("reports_ledger"),
             },
@@ -51,7 +58,10 @@ def dashboard_callback(request, context):
                 (row, child_list_url(**{TownshipFilter.parameter_name: row.code}) if level == Level.TOWNSHIP else None)
                 for row in rows
             ],
-            "dashboard_charts": _charts(figures, rows),
+            "dashboard_age_limit": age_limit_counts(request.user),
+            "dashboard_trend": trend,
+            "dashboard_trend_computed_at": trend_computed_at,
+            "dashboard_charts": {**_charts(figures, rows), "trend": _trend_chart(trend)},
             "dashboard_month_value": f"{month:%Y-%m}",
             "dashboard_closed": closed is not None,
             "month_states": dashboard_rows(request.user, month),
@@ -70,8 +80,7 @@ def figures_for(user, month):
     computed. Keyed by ``scope_key`` (the rows ``for_user`` gives: a superuser's are all rows,
     whatever region the profile names), month and day.
     """
-    scope = user_scope(user)
-    if isinstance(scope, Region) and scope.level >= Level.TOWNSHIP:
+    if not _wide(user):
         return compute(month=month, user=user), None
     key = f"dashboard:{scope_key(user)}:{month:%Y-%m}:{timezone.localdate():%Y%m%d}"
     cached = cache.get(key)
@@ -79,6 +88,71 @@ def figures_for(user, month):
         cached = (compute(month=month, user=user), timezone.now())
         cache.set(key, cached, settings.DASHBOARD_CACHE_SECONDS)
     return cached
+
+
+def _wide(user) -> bool:
+    """Figures of a county or wider are shared through the cache (see ``figures_for``)."""
+    scope = user_scope(user)
+    return not (isinstance(scope, Region) and scope.level >= Level.TOWNSHIP)
+
+
+def age_limit_counts(user) -> dict[str, int]:
+    """Children on the books who have reached their age limit, or reach it within 60 days, as
+    the children list's 到龄 filter lists them (counted today, whatever month is shown)."""
+    key = f"dashboard-age:{scope_key(user)}:{timezone.localdate():%Y%m%d}"
+    counts = cache.get(key) if _wide(user) else None
+    if counts is None:
+        children = Child.objects.for_user(user).active()
+        counts = {
+            "past": children.past_age_limit().count(),
+            "soon": children.reaching_age_limit(within_days=AgeLimitFilter.SOON_DAYS).count(),
+        }
+        if _wide(user):
+            cache.set(key, counts, settings.DASHBOARD_CACHE_SECONDS)
+    return counts
+
+
+def add_months(month: datetime.date, n: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + n
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def trend_point(figures: Indicators) -> dict:
+    """The trend's figures for one month, read from that month's indicators."""
+    return {
+        "month": f"{figures.month:%Y-%m}",
+        "label": figures.month_label,
+        "children": figures.children_total,
+        "paired_pct": figures.paired_pct,
+        "visits": figures.visits,
+        "overdue": figures.overdue,
+        "activities": figures.activities.month,
+    }
+
+
+def trend_for(user, month: datetime.date, figures: Indicators) -> tuple[list[dict], datetime.datetime]:
+    """The last ``TREND_MONTHS`` months ending at ``month``, each from the same indicators the
+    dashboard shows for that month alone: a closed month's stored figures, else ``compute``.
+
+    The month shown is the page's own ``figures``. The months before it are as of their last
+    day and change only by late entries, so for every scope (a township too: eleven computations
+    would cost it 0.5 s on each visit) they are shared through the cache under ``scope_key`` for
+    ``DASHBOARD_TREND_CACHE_SECONDS`` (one hour), and the chart says when they were computed.
+    """
+    from closing.services import closed_figures
+
+    key = f"dashboard-trend:{scope_key(user)}:{month:%Y-%m}:{timezone.localdate():%Y%m%d}"
+    cached = cache.get(key)
+    if cached is None:
+        earlier = []
+        for n in range(TREND_MONTHS - 1, 0, -1):
+            past = add_months(month, -n)
+            closed = closed_figures(user, past)
+            earlier.append(trend_point(closed[0] if closed else compute(month=past, user=user)))
+        cached = (earlier, timezone.now())
+        cache.set(key, cached, settings.DASHBOARD_TREND_CACHE_SECONDS)
+    earlier, computed_at = cached
+    return [*earlier, trend_point(figures)], computed_at
 
 
 def breakdown(user, figures) -> tuple[Level, list[TownshipRow]]:
@@ -127,4 +201,20 @@ def _charts(figures, rows) -> dict:
             "paired_label": str(_("Paired (%)")),
             "activities_label": str(_("Activities this month")),
         },
+    }
+
+
+def _trend_chart(trend: list[dict]) -> dict:
+    return {
+        "labels": [point["label"] for point in trend],
+        "series": [
+            {"key": key, "label": str(label), "data": [point[key] for point in trend], "color": colour}
+            for key, label, colour in [
+                ("children", _("Children in the programme"), "#7c3aed"),
+                ("visits", _("Visits in the month"), "#2563eb"),
+                ("overdue", _("Overdue for a visit"), "#dc2626"),
+                ("activities", _("Activities"), "#d97706"),
+                ("paired_pct", _("Paired (%)"), "#16a34a"),
+            ]
+        ],
     }

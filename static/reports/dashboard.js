@@ -41,4 +41,34 @@ document.addEventListener("DOMContentLoaded", function () {
       scales: { y: { min: 0, max: 100, position: "left" }, y1: { min: 0, position: "right", grid: { drawOnChartArea: false } } },
     },
   });
+  // The 12-month trend: counts on the left axis, the paired share (%) on the right.
+  if (data.trend) {
+    draw("chart-trend", {
+      type: "line",
+      data: {
+        labels: data.trend.labels,
+        datasets: data.trend.series.map(function (s) {
+          var percent = s.key === "paired_pct";
+          return {
+            label: s.label,
+            data: s.data,
+            borderColor: s.color,
+            backgroundColor: s.color,
+            borderDash: percent ? [6, 4] : [],
+            cubicInterpolationMode: "monotone",
+            yAxisID: percent ? "y1" : "y",
+          };
+        }),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          y: { min: 0, position: "left", ticks: { precision: 0 } },
+          y1: { min: 0, max: 100, position: "right", grid: { drawOnChartArea: false } },
+        },
+      },
+    });
+  }
 });
