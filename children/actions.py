@@ -133,7 +133,9 @@ class ColourForm(ActionForm):
 
     to_colour = forms.ChoiceField(label=_("new card colour"), widget=UnfoldAdminSelectWidget)
     effective_on = date_field(_("effective on"))
-    reason_choice = forms.ChoiceField(label=_("reason"), choices=COLOUR_REASONS, widget=UnfoldAdminSelectWidget)
+    reason_choice = forms.ChoiceField(
+        label=_("reason"), choices=[("", _("choose the reason")), *COLOUR_REASONS], widget=UnfoldAdminSelectWidget
+    )
     reason = forms.CharField(
         label=_("explanation"),
         max_length=REASON_DETAIL_LENGTH,

@@ -47,12 +47,9 @@ def test_the_colour_form_shows_the_current_colour_and_has_no_default(client, use
     assert "当前颜色：绿。" in html
     assert "绿（当前）" in html and "请选择新颜色" in html
     assert '<option value="red" selected' not in html
-    assert [value for value, _label in form.fields["reason_choice"].choices] == [
-        "走访评估",
-        "监护变化",
-        "家庭经济变化",
-        "其他",
-    ]
+    reasons = form.fields["reason_choice"].choices
+    assert [value for value, _label in reasons] == ["", "走访评估", "监护变化", "家庭经济变化", "其他"]
+    assert form["reason_choice"].value() in (None, "") and "请选择原因" in html
 
 
 def test_choosing_the_colour_the_child_has_says_unchanged_and_records_nothing(client, users, world):
