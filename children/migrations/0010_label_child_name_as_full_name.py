@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('children', '0009_add_history_to_lookups'),
+        ("children", "0009_add_history_to_lookups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='child',
-            name='name',
-            field=models.CharField(max_length=50, verbose_name='full name'),
+            model_name="child",
+            name="name",
+            field=models.CharField(max_length=50, verbose_name="full name"),
         ),
         migrations.AlterField(
-            model_name='historicalchild',
-            name='name',
-            field=models.CharField(max_length=50, verbose_name='full name'),
+            model_name="historicalchild",
+            name="name",
+            field=models.CharField(max_length=50, verbose_name="full name"),
         ),
     ]

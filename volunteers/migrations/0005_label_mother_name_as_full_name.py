@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('volunteers', '0004_add_history_to_lookups'),
+        ("volunteers", "0004_add_history_to_lookups"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalvolunteer',
-            name='name',
-            field=models.CharField(max_length=50, verbose_name='full name'),
+            model_name="historicalvolunteer",
+            name="name",
+            field=models.CharField(max_length=50, verbose_name="full name"),
         ),
         migrations.AlterField(
-            model_name='volunteer',
-            name='name',
-            field=models.CharField(max_length=50, verbose_name='full name'),
+            model_name="volunteer",
+            name="name",
+            field=models.CharField(max_length=50, verbose_name="full name"),
         ),
     ]
