@@ -86,11 +86,38 @@ class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
 class ActivityAdmin(LedgerImportExportMixin, LargeTableAdmin):
     resource_classes = [ActivityResource]
     form = ActivityAdminForm
-    list_display = ["title", "held_on", "activity_type", "region", "place", "person_times", "goods_value"]
+    list_display = [
+        "title",
+        "held_on",
+        "activity_type",
+        "region",
+        "place",
+        "children_count",
+        "volunteers_count",
+        "person_times",
+        "goods_value",
+    ]
     list_filter = [TownshipFilter, "activity_type", "held_on", ("course", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["title", "place", "description"]
     list_select_related = ["activity_type", "region"]
     autocomplete_fields = ["activity_type", "region", "workstation", "course", "children", "volunteers"]
 
     def save_model(self, request, obj, form, change):
-        activity_save(activity=obj, correction_reason=form.cleaned_data.get("correction_reason") or "", by=request.user)
+        # Through the service, with the ticked lists: the counts are checked and filled against
+        # them before anything is written (the form has shown any refusal already).
+        activity_save(
+            activity=obj,
+            children=form.cleaned_data.get("children", None),
+            volunteers=form.cleaned_data.get("volunteers", None),
+            correction_reason=form.cleaned_data.get("correction_reason") or "",
+            by=request.user,
+        )
+
+    def changeform_view(self, request, *args, **kwargs):
+        # A refusal that comes only at save (the month closed since the form was checked) is a
+        # message on the form's page, not a 500.
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

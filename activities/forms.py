@@ -11,7 +11,7 @@ from volunteers.models import Volunteer
 
 from .models import Activity, Visit, VisitMode
 from .photos import clean_photos
-from .services import MAX_PHOTOS_PER_VISIT, visit_find_duplicate
+from .services import ACTIVITY_COUNTS, MAX_PHOTOS_PER_VISIT, activity_counts, visit_find_duplicate
 
 
 def correction_field():
@@ -213,8 +213,23 @@ class VisitAdminForm(forms.ModelForm):
         return data
 
 
+#: What the admin's activity form says under each count (the rule is activities.services.activity_counts).
+ACTIVITY_COUNT_HELP = {
+    "children_count": _(
+        "At least the children ticked above; leave empty to use their number. "
+        "Enter more when children who are not registered took part."
+    ),
+    "volunteers_count": _(
+        "At least the caring mothers ticked above; leave empty to use their number. "
+        "Enter more when caring mothers who are not registered took part."
+    ),
+    "person_times": _("At least the children and caring mothers ticked; leave empty to add up the two counts above."),
+}
+
+
 class ActivityAdminForm(forms.ModelForm):
-    """The admin's activity form: one dated in a closed month asks for the correction's reason."""
+    """The admin's activity form: one dated in a closed month asks for the correction's reason;
+    the attendance counts follow the ticked children and mothers (an empty count is filled)."""
 
     correction_reason = correction_field()
 
@@ -237,8 +252,35 @@ class ActivityAdminForm(forms.ModelForm):
             "description",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, help_text in ACTIVITY_COUNT_HELP.items():
+            if name not in self.fields:
+                continue
+            self.fields[name].required = False
+            self.fields[name].help_text = help_text
+            if self.instance.pk is None:  # empty, not the model's 0: filled from the ticks
+                self.fields[name].initial = None
+                self.initial.pop(name, None)
+
     def clean(self):
         data = super().clean()
         old_day = self.instance.held_on if self.instance.pk else None
         check_correction(self, data, data.get("region"), data.get("held_on"), old_day=old_day)
+        self._clean_counts(data)
         return data
+
+    def _clean_counts(self, data) -> None:
+        if any(name in self.errors for name in (*ACTIVITY_COUNTS, "children", "volunteers")):
+            return
+        try:
+            data.update(
+                activity_counts(
+                    **{name: data.get(name) for name in ACTIVITY_COUNTS},
+                    ticked_children=len(data.get("children") or ()),
+                    ticked_mothers=len(data.get("volunteers") or ()),
+                )
+            )
+        except forms.ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error(name, messages)

@@ -2,6 +2,8 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext
 from import_export.results import RowResult
 
@@ -11,7 +13,15 @@ from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Mo
 from core.ledger.values import parse_colour, parse_count, parse_date, parse_money, split_list, text
 
 from .models import Activity, ActivityType, Visit, VisitMode
-from .services import activity_correction, activity_save, visit_natural_key, visit_record
+from .services import (
+    ACTIVITY_COUNTS,
+    activity_correction,
+    activity_counts,
+    activity_fill_counts,
+    activity_save,
+    visit_natural_key,
+    visit_record,
+)
 
 COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
 
@@ -173,7 +183,10 @@ class ActivityResource(LedgerResource):
     def prepare(self, rows):
         self.regions = RegionIndex(self.user)
         self.types = LookupIndex(ActivityType)
-        self.existing = {(a.title, a.held_on, a.region_id): a for a in Activity.objects.for_user(self.user)}
+        activities = Activity.objects.for_user(self.user).annotate(
+            ticked_children=Count("children", distinct=True), ticked_mothers=Count("volunteers", distinct=True)
+        )
+        self.existing = {(a.title, a.held_on, a.region_id): a for a in activities}
         self.seen = {}
 
     def plan_row(self, row, problems):
@@ -191,14 +204,25 @@ class ActivityResource(LedgerResource):
             if self.required(row, "township", problems)
             else None
         )
-        counts = {
-            key: self.cell(row, key, problems, parse_count)
-            for key in ("children_count", "volunteers_count", "person_times")
+        counts = {  # an empty cell is an empty count: filled by the rule of activity_counts
+            key: self.cell(row, key, problems, parse_count) if text(row.raw(key)) else None for key in ACTIVITY_COUNTS
         }
         goods = self.cell(row, "goods_value", problems, parse_money)
         if title is None or day is None or kind is None or township is None or row in problems:
             return None
         key = (title, day, township.pk)
+        activity = self.existing.get(key)
+        try:  # a ledger carries counts without ticks; an activity stored with ticks keeps to them
+            counts = activity_counts(
+                **counts,
+                ticked_children=getattr(activity, "ticked_children", 0),
+                ticked_mothers=getattr(activity, "ticked_mothers", 0),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    problems.add(row, field, message)
+            return None
         if key in self.seen:
             return Plan(
                 row=row,
@@ -213,7 +237,6 @@ class ActivityResource(LedgerResource):
             "description": text(row.raw("description")),
             **counts,
         }
-        activity = self.existing.get(key)
         if activity is None:
             activity = Activity(title=title, held_on=day, region=township, **values)
             return Plan(
@@ -237,6 +260,7 @@ class ActivityResource(LedgerResource):
 
     def create_many(self, plans):
         for plan in plans:  # a new activity dated in a closed month is a correction (台账导入)
+            activity_fill_counts(activity=plan.instance)  # bulk_create skips activity_save's check
             activity_correction(activity=plan.instance, reason=IMPORT_REASON, by=self.user)
         return super().create_many(plans)
 

@@ -211,9 +211,81 @@ def activity_correction(*, activity: Activity, reason: str, by=None) -> None:
         )
 
 
+#: The attendance counts of an activity, each with the ticked list it may not fall below.
+ACTIVITY_COUNTS = ("children_count", "volunteers_count", "person_times")
+
+
+def activity_counts(
+    *, children_count=None, volunteers_count=None, person_times=None, ticked_children=0, ticked_mothers=0
+) -> dict[str, int]:
+    """The attendance counts an activity stores, given what was entered and who is ticked.
+
+    The counts follow the ticked lists: 参与儿童数 is at least the children ticked, 参与爱心妈妈数
+    at least the mothers ticked (either may be higher: people taking part who are not
+    registered), and 人次 at least everyone ticked. An empty count (None) is filled: the two head
+    counts from their ticks, 人次 as the sum of the two head counts. A count below its ticks is
+    refused (ValidationError naming the field), never silently raised: the person who typed it
+    decides. An activity from a ledger has no ticks, so any counts it carries stand.
+    """
+    errors = {}
+    if children_count is None:
+        children_count = ticked_children
+    elif children_count < ticked_children:
+        errors["children_count"] = _(
+            "%(count)d children are ticked: the count cannot be less. Enter at least %(count)d, or leave it empty."
+        ) % {"count": ticked_children}
+    if volunteers_count is None:
+        volunteers_count = ticked_mothers
+    elif volunteers_count < ticked_mothers:
+        errors["volunteers_count"] = _(
+            "%(count)d caring mothers are ticked: the count cannot be less. "
+            "Enter at least %(count)d, or leave it empty."
+        ) % {"count": ticked_mothers}
+    ticked = ticked_children + ticked_mothers
+    if person_times is None:
+        person_times = children_count + volunteers_count
+    elif person_times < ticked:
+        errors["person_times"] = _(
+            "%(count)d people are ticked (children and caring mothers): person-times cannot be less. "
+            "Enter at least %(count)d, or leave it empty."
+        ) % {"count": ticked}
+    if errors:
+        raise ValidationError(errors, code="attendance_below_ticks")
+    return {"children_count": children_count, "volunteers_count": volunteers_count, "person_times": person_times}
+
+
+def activity_fill_counts(*, activity: Activity, children=None, volunteers=None) -> Activity:
+    """Check and fill ``activity``'s counts (``activity_counts``) against its ticked lists:
+    ``children`` and ``volunteers`` as they will be saved, or (None) as stored (none if new)."""
+    ticked = {}
+    lists = (("ticked_children", children, "children"), ("ticked_mothers", volunteers, "volunteers"))
+    for key, given, relation in lists:
+        if given is not None:
+            ticked[key] = len({getattr(p, "pk", p) for p in given})
+        else:
+            ticked[key] = getattr(activity, relation).count() if activity.pk is not None else 0
+    counts = activity_counts(**{key: getattr(activity, key) for key in ACTIVITY_COUNTS}, **ticked)
+    for key, value in counts.items():
+        setattr(activity, key, value)
+    return activity
+
+
 @transaction.atomic
-def activity_save(*, activity: Activity, correction_reason: str = "", by=None) -> Activity:
-    """Save a new or changed activity (admin, import); a closed month's needs a correction reason."""
+def activity_save(
+    *, activity: Activity, children=None, volunteers=None, correction_reason: str = "", by=None
+) -> Activity:
+    """Save a new or changed activity (admin, import); a closed month's needs a correction reason.
+
+    ``children`` and ``volunteers``: the ticked lists to store (None: leave them as they are).
+    The counts are checked and filled against them first (``activity_counts``).
+    """
+    children = None if children is None else list(children)
+    volunteers = None if volunteers is None else list(volunteers)
+    activity_fill_counts(activity=activity, children=children, volunteers=volunteers)
     activity_correction(activity=activity, reason=correction_reason, by=by)
     activity.save()
+    if children is not None:
+        activity.children.set(children)
+    if volunteers is not None:
+        activity.volunteers.set(volunteers)
     return activity

@@ -1,6 +1,7 @@
 """Admin actions on children; each asks for details on an intermediate form and calls a service."""
 
 import datetime
+from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
@@ -30,9 +31,20 @@ def not_in_future(value: datetime.date) -> datetime.date:
 
 
 class ActionForm(forms.Form):
-    def __init__(self, *args, request=None, **kwargs):
+    """``objects``: the rows the action is for (the selection, or the one row of a detail action)."""
+
+    def __init__(self, *args, request=None, objects=None, **kwargs):
         self.request = request
+        self.objects = objects if objects is not None else []
         super().__init__(*args, **kwargs)
+
+
+class Unchanged(Exception):
+    """Raised by an action's ``apply`` when the row needed no change: reported, not counted as done."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
 
 def form_action(modeladmin, request, queryset, *, form_class, title, apply):
@@ -41,17 +53,21 @@ def form_action(modeladmin, request, queryset, *, form_class, title, apply):
     ``apply`` is a service call; a row it refuses (ValidationError) is reported by name and the
     other rows still go through, each in its own transaction.
     """
-    form = form_class(request.POST if "apply" in request.POST else None, request=request)
+    form = form_class(request.POST if "apply" in request.POST else None, request=request, objects=queryset)
     if form.is_bound and form.is_valid():
-        done = 0
+        done, unchanged = 0, {}
         for obj in queryset:
             try:
                 apply(obj, form.cleaned_data)
                 done += 1
+            except Unchanged as same:
+                unchanged.setdefault(str(same.message), []).append(str(obj))
             except ValidationError as error:
                 modeladmin.message_user(request, f"{obj}：{'；'.join(error.messages)}", messages.ERROR)
-        if done:
+        if done:  # only real changes are counted as done
             modeladmin.message_user(request, gettext("%(title)s: %(count)d done.") % {"title": title, "count": done})
+        for message, names in unchanged.items():
+            modeladmin.message_user(request, f"{message}：{'、'.join(names)}", messages.WARNING)
         return None
     context = {
         **modeladmin.admin_site.each_context(request),
@@ -71,12 +87,14 @@ def detail_form_action(modeladmin, request, object_id, *, form_class, title, app
     obj = modeladmin.get_object(request, object_id)  # through the scoped get_queryset
     if obj is None:
         raise Http404
-    form = form_class(request.POST or None, request=request)
+    form = form_class(request.POST or None, request=request, objects=[obj])
     if request.method == "POST" and form.is_valid():
         try:
             apply(obj, form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+        except Unchanged as same:
+            form.add_error(None, same.message)
         else:
             modeladmin.message_user(request, gettext("%(title)s: %(count)d done.") % {"title": title, "count": 1})
             opts = modeladmin.model._meta
@@ -91,15 +109,83 @@ def detail_form_action(modeladmin, request, object_id, *, form_class, title, app
     return TemplateResponse(request, "admin/action_form.html", context)
 
 
+#: The reasons offered for a colour change: (what is stored, what the form shows). The stored
+#: reason is the preset's name, followed by the text typed if any; for 其他 the text alone.
+#: 走访评估 is also what a visit's reassessment records (activities.services.REASSESSMENT_REASON).
+OTHER_REASON = "其他"
+COLOUR_REASONS = [
+    ("走访评估", _("visit assessment")),
+    ("监护变化", _("change of guardianship")),
+    ("家庭经济变化", _("change in the family's finances")),
+    (OTHER_REASON, _("other")),
+]
+#: CardChange.reason's length, less room for the preset's name and a separator.
+REASON_DETAIL_LENGTH = 180
+
+
+def colour_label(colour: str) -> str:
+    return str(CardColour(colour).label)
+
+
 class ColourForm(ActionForm):
-    to_colour = forms.ChoiceField(
-        label=_("new card colour"), choices=CardColour.choices, widget=UnfoldAdminSelectWidget
-    )
+    """The colour of the children it is for: shows their colour now, and makes the person choose
+    (no default: the old default 红 was saved unread); the colour they already have is refused."""
+
+    to_colour = forms.ChoiceField(label=_("new card colour"), widget=UnfoldAdminSelectWidget)
     effective_on = date_field(_("effective on"))
-    reason = forms.CharField(label=_("reason"), max_length=200, widget=UnfoldAdminTextInputWidget)
+    reason_choice = forms.ChoiceField(
+        label=_("reason"), choices=[("", _("choose the reason")), *COLOUR_REASONS], widget=UnfoldAdminSelectWidget
+    )
+    reason = forms.CharField(
+        label=_("explanation"),
+        max_length=REASON_DETAIL_LENGTH,
+        required=False,
+        widget=UnfoldAdminTextInputWidget,
+        help_text=_("Required when the reason is “other”."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = Counter(obj.card_colour for obj in self.objects)
+        only = next(iter(self.current)) if len(self.current) == 1 else None
+        field = self.fields["to_colour"]
+        field.choices = [
+            ("", _("choose the new colour")),
+            *[
+                (value, _("%(colour)s (now)") % {"colour": label} if value == only else label)
+                for value, label in CardColour.choices
+            ],
+        ]
+        if only is not None:
+            field.help_text = _("Colour now: %(colour)s.") % {"colour": colour_label(only)}
+        elif self.current:
+            now = "、".join(
+                _("%(colour)s %(count)d") % {"colour": colour_label(value), "count": self.current[value]}
+                for value in CardColour.values
+                if value in self.current
+            )
+            field.help_text = _("Colours now: %(colours)s.") % {"colours": now}
+
+    def clean_to_colour(self):
+        colour = self.cleaned_data["to_colour"]
+        if self.current and set(self.current) == {colour}:
+            raise ValidationError(
+                _("Colour unchanged: the card is already %(colour)s.") % {"colour": colour_label(colour)},
+                code="unchanged",
+            )
+        return colour
 
     def clean_effective_on(self):
         return not_in_future(self.cleaned_data["effective_on"])
+
+    def clean(self):
+        data = super().clean()
+        preset, detail = data.get("reason_choice"), (data.get("reason") or "").strip()
+        if preset == OTHER_REASON and not detail:
+            self.add_error("reason", _("Say what the reason is."))
+        elif preset:
+            data["stored_reason"] = detail if preset == OTHER_REASON else f"{preset}：{detail}" if detail else preset
+        return data
 
 
 class ExitForm(ActionForm):
@@ -111,13 +197,15 @@ def colour_change(request):
     """What to do for one child once the colour form is valid."""
 
     def apply(child, data):
-        child_change_colour(
+        change = child_change_colour(
             child=child,
             to_colour=data["to_colour"],
             effective_on=data["effective_on"],
-            reason=data["reason"],
+            reason=data["stored_reason"],
             by=request.user,
         )
+        if change is None:  # already that colour: nothing recorded, and not counted as done
+            raise Unchanged(gettext("Colour unchanged"))
 
     return {"form_class": ColourForm, "title": _("Change card colour"), "apply": apply}
 

@@ -238,7 +238,7 @@ class Child(TimeStamped):
         FAMILY = "family", _("family circumstances changed")
         OTHER = "other", _("other")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)

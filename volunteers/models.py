@@ -57,7 +57,7 @@ class Volunteer(TimeStamped):
         PAUSED = "paused", _("paused")
         LEFT = "left", _("left the programme")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.FEMALE)
     phone = models.CharField(_("phone"), max_length=20, unique=True, validators=[validate_phone])
     id_number = models.CharField(

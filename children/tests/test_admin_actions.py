@@ -24,7 +24,15 @@ def test_change_colour_asks_first_then_records_who(client, users, world):
     assert first.status_code == 200 and "reason" in first.context["form"].fields
     assert not CardChange.objects.exists()
     post_action(
-        client, Child, "change_card_colour", [child.pk], apply=1, to_colour="red", effective_on=TODAY, reason="监护缺失"
+        client,
+        Child,
+        "change_card_colour",
+        [child.pk],
+        apply=1,
+        to_colour="red",
+        effective_on=TODAY,
+        reason_choice="其他",
+        reason="监护缺失",
     )
     change = CardChange.objects.get(child=child)
     assert (change.to_colour, change.reason, change.changed_by) == ("red", "监护缺失", users["admin"])
@@ -33,7 +41,14 @@ def test_change_colour_asks_first_then_records_who(client, users, world):
 def test_change_colour_without_a_reason_writes_nothing(client, users, world):
     client.force_login(users["admin"])
     response = post_action(
-        client, Child, "change_card_colour", [world["a"]["child"].pk], apply=1, to_colour="red", effective_on=TODAY
+        client,
+        Child,
+        "change_card_colour",
+        [world["a"]["child"].pk],
+        apply=1,
+        to_colour="red",
+        effective_on=TODAY,
+        reason_choice="其他",
     )
     assert response.context["form"].errors["reason"]
     assert not CardChange.objects.exists()
@@ -147,7 +162,7 @@ def test_the_colour_can_be_changed_from_the_childs_page(client, users, world):
     url = reverse("admin:children_child_change_colour_detail", args=[child.pk])
     assert url in client.get(reverse("admin:children_child_change", args=[child.pk])).content.decode()
     assert "reason" in client.get(url).context["form"].fields
-    response = client.post(url, {"to_colour": "yellow", "effective_on": TODAY, "reason": "复评"})
+    response = client.post(url, {"to_colour": "yellow", "effective_on": TODAY, "reason_choice": "走访评估"})
     assert response.status_code == 302
     assert CardChange.objects.get(child=child).changed_by == users["admin"]
 
