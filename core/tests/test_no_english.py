@@ -134,10 +134,16 @@ class VisibleText(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts, self.title, self._skip, self._in_title = [], [], 0, False
+        self._skip_stack = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag in SKIPPED_ELEMENTS:
+        if tag in SKIPPED_ELEMENTS or (tag == "span" and "material-symbols" in (attrs.get("class") or "")):
+            # A Material Symbols ligature ("search", "close") is drawn as an icon, not read.
+            self._skip_stack.append(tag)
+            self._skip += 1
+        elif self._skip_stack and tag == self._skip_stack[-1]:
+            self._skip_stack.append(tag)
             self._skip += 1
         if tag == "title":
             self._in_title = True
@@ -147,7 +153,8 @@ class VisibleText(HTMLParser):
             self.parts.append(attrs["value"])
 
     def handle_endtag(self, tag):
-        if tag in SKIPPED_ELEMENTS and self._skip:
+        if self._skip_stack and tag == self._skip_stack[-1]:
+            self._skip_stack.pop()
             self._skip -= 1
         if tag == "title":
             self._in_title = False
@@ -284,7 +291,17 @@ def lived_in(world, users):
             done=3,
             total=3,
             finished_at=timezone.now(),
-            report={"rows": 3, "created": 2, "updated": 1, "sheets": {"monthly": 3}},
+            report={"children": 2, "activities": 1, "sheets": "汇总、基础台账", "masked": True},
+        )
+        Job.objects.create(
+            user=user,
+            kind="import_children",
+            status=JobStatus.FAILED,
+            done=2,
+            total=2,
+            finished_at=timezone.now(),
+            message="未导入任何数据：新增 0，更新 0，跳过 0，错误 1",
+            report={"new": 0, "updated": 0, "conflicts": 0, "skipped": 0, "errors": ["第3行 性别 无法识别"]},
         )
         ledger_imported.send(
             sender=None,
@@ -354,3 +371,123 @@ def test_no_english_on_the_login_and_missing_pages(client, db):
         if found:
             problems.append(f"{label} ({url}): {', '.join(found)}")
     assert not problems, "\n".join(problems)
+
+
+# --- the raw values and pages issue 13 named -------------------------------------------------
+
+
+def test_the_history_page_shows_colour_labels_not_stored_values(client, lived_in, users):
+    client.force_login(users["admin"])
+    child = lived_in["a"]["child"]
+    page = client.get(reverse("admin:children_child_history", args=[child.pk])).content.decode()
+    text, _title = VisibleText.of(page)
+    assert re.search(r"绿\s+黄", text), "the colour change reads 绿 → 黄"
+    assert "green" not in text and "yellow" not in text and "None" not in text
+
+
+def test_a_jobs_status_and_report_read_as_chinese(client, lived_in, users):
+    from reports.models import Job
+
+    client.force_login(users["admin"])
+    monthly, failed = (
+        Job.objects.filter(user=users["admin"], kind=kind).get() for kind in ("monthly_ledger", "import_children")
+    )
+    page = client.get(reverse("admin:reports_job_change", args=[monthly.pk])).content.decode()
+    assert "('done'" not in page and "已完成" in page
+    text, _title = VisibleText.of(page)
+    assert "在册儿童：2" in text and "身份证号和电话已脱敏：是" in text
+    assert not re.search(r"\b(children|activities|masked|sheets|True)\b", text), text
+    page = client.get(reverse("admin:reports_job_change", args=[failed.pk])).content.decode()
+    assert "第3行 性别 无法识别" in page and "冲突：0" in VisibleText.of(page)[0]
+
+
+def test_the_import_log_names_ledgers_and_counts_in_chinese(client, lived_in, users):
+    from audit.models import LedgerEvent
+
+    client.force_login(users["admin"])
+    page = client.get(reverse("admin:audit_ledgerevent_changelist")).content.decode()
+    text, _title = VisibleText.of(page)
+    assert "儿童台账" in text and not re.search(r"\bchildren\b", text)
+    event = LedgerEvent.objects.filter(user=users["admin"]).get()
+    response = client.get(reverse("admin:audit_ledgerevent_change", args=[event.pk]))
+    text, title = VisibleText.of(response.content.decode())
+    assert "新增：2" in text and "更新：1" in text and "儿童台账" in title
+    assert not re.search(r"\b(new|updated|children)\b", text)
+    # The filter offers the ledgers by name.
+    page = client.get(reverse("admin:audit_ledgerevent_changelist"), {"ledger": "children"}).content.decode()
+    assert "儿童台账.xlsx" in page
+
+
+def test_the_access_log_names_pages_in_chinese(client, lived_in, users):
+    client.force_login(users["admin"])
+    text, _title = VisibleText.of(client.get(reverse("admin:audit_accessevent_changelist")).content.decode())
+    assert "儿童 · 列表" in text and "changelist" not in text
+
+
+def test_our_catalogue_overrides_the_wrong_upstream_translation(settings):
+    from django.utils import translation
+
+    assert settings.LOCALE_PATHS, "the project's catalogue comes before every app's"
+    with translation.override("zh-hans"):
+        assert translation.gettext("Some rows failed to validate") == "部分行未通过校验"
+        assert translation.gettext("Skipped") == "跳过"
+
+
+def test_every_admin_title_names_the_product_not_djangos_site_admin(client, lived_in, users):
+    client.force_login(users["admin"])
+    page = client.get(reverse("admin:index")).content.decode()
+    _text, title = VisibleText.of(page)
+    assert title.startswith("工作台") and "爱心妈妈" in title and "站点管理" not in title
+    # Django's "recent actions" box of the admin's own LogEntry rows is gone (there is one).
+    assert "recent-actions-module" not in page and "最近动作" not in page
+
+
+@pytest.mark.parametrize("url,heading", [("/no-such-page/", "页面不存在"), ("/admin/no-such-page/", "页面不存在")])
+def test_the_404_page_is_chinese_and_links_back(client, users, url, heading):
+    client.force_login(users["viewer"])
+    response = client.get(url)
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert heading in page and 'href="/admin/"' in page and "返回工作台" in page
+    assert not english_in(page)
+
+
+def test_the_403_page_is_chinese_and_links_back(client, lived_in, users):
+    client.force_login(users["viewer"])
+    response = client.get(reverse("admin:children_child_add"))
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "您不能打开这个页面" in page and 'href="/admin/"' in page
+    assert not english_in(page)
+
+
+def test_the_500_page_renders_without_any_context():
+    from django.template import loader
+
+    page = loader.get_template("500.html").render()  # no request, no context processors
+    assert "服务器出了问题" in page and 'href="/admin/"' in page
+    assert not english_in(page)
+
+
+def test_the_500_handler_answers_in_chinese(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and "服务器出了问题" in response.content.decode()
+
+
+def test_the_400_page_is_chinese(rf):
+    from django.core.exceptions import SuspiciousOperation
+    from django.views.defaults import bad_request
+
+    response = bad_request(rf.get("/"), SuspiciousOperation("x"))
+    assert response.status_code == 400 and "无法处理这次请求" in response.content.decode()
+
+
+def test_a_csrf_failure_is_chinese_and_offers_to_log_in_again(db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("admin:login"), {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "表单已失效" in page and 'href="/admin/login/"' in page
+    assert not english_in(page)
