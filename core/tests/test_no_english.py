@@ -393,8 +393,8 @@ def test_a_jobs_status_and_report_read_as_chinese(client, lived_in, users):
         Job.objects.filter(user=users["admin"], kind=kind).get() for kind in ("monthly_ledger", "import_children")
     )
     page = client.get(reverse("admin:reports_job_change", args=[monthly.pk])).content.decode()
-    assert "('done'" not in page and "已完成" in page
     text, _title = VisibleText.of(page)
+    assert "('done'" not in text and "已完成" in text
     assert "在册儿童：2" in text and "身份证号和电话已脱敏：是" in text
     assert not re.search(r"\b(children|activities|masked|sheets|True)\b", text), text
     page = client.get(reverse("admin:reports_job_change", args=[failed.pk])).content.decode()
