@@ -84,6 +84,22 @@ class RecordView(LogEntry):
         return f"{self.user} → {self.child_id}"
 
 
+#: The ledgers an import or export names (``LedgerEvent.ledger``, an import preview's place), as
+#: a person calls them. Not choices: a ledger added elsewhere needs no migration here.
+LEDGER_NAMES = {
+    "children": _("children ledger"),
+    "volunteers": _("caring mothers roster"),
+    "pairings": _("pairing ledger"),
+    "visits": _("visit records"),
+    "activities": _("activity ledger"),
+    "monthly": _("Monthly ledger"),
+}
+
+
+def ledger_name(key: str):
+    return LEDGER_NAMES.get(key, key)
+
+
 class LedgerEvent(LogEntry):
     class Direction(models.TextChoices):
         IMPORT = "import", _("import")
@@ -101,7 +117,7 @@ class LedgerEvent(LogEntry):
         verbose_name_plural = _("import/export log")
 
     def __str__(self):
-        return f"{self.get_direction_display()} {self.ledger}"
+        return f"{self.get_direction_display()} {ledger_name(self.ledger)}"
 
 
 class AccessEvent(LogEntry):

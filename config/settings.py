@@ -40,10 +40,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "simple_history",
-    "axes",
+    # Under Chinese names in the admin (config/apps.py).
+    "config.apps.AxesConfig",
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "config.apps.TasksDatabaseConfig",
     "core",
     "regions",
     "volunteers",

@@ -114,6 +114,12 @@ class MaskingHistoryHelper(HistoricalRecordContextHelper):
         self.user = user
 
     def prepare_delta_change_value(self, change, value):
+        from audit.history import readable_value
+
+        # Choice labels, 是/否 and "—" instead of the stored green / True / None.
+        return readable_value(self.model, change.field, self._masked_delta_value(change, value))
+
+    def _masked_delta_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
         mask = SENSITIVE_FIELDS.get(change.field)
         if mask is None or sees_full_identity(self.user) or not value:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import display
@@ -18,11 +19,32 @@ from reports.models import Job, JobStatus
 REPORT_LABELS = {
     "rows": _("rows"),
     "created": _("added"),
+    "new": _("added"),
     "updated": _("updated"),
     "unchanged": _("unchanged"),
     "skipped": _("skipped"),
+    "conflicts": _("conflicts"),
+    "errors": _("errors"),
     "sheets": _("sheets"),
+    "children": _("children in the programme"),
+    "activities": _("activities this month"),
+    "masked": _("ID and phone numbers masked"),
+    "stored": _("file stored at the month close"),
+    "summary": _("result"),
 }
+#: Keys whose value is a list of lines, shown one per line under the counts.
+REPORT_LINES = ("errors", "notes")
+
+
+def report_value(value):
+    """A report's value as a person reads it: 是/否, lists joined, nested counts labelled."""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(report_value(v)) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{REPORT_LABELS.get(k, k)} {report_value(v)}" for k, v in value.items())
+    return value
 
 
 def startable_kinds(user):
@@ -39,7 +61,9 @@ class JobAdmin(ModelAdmin):
     show_full_result_count = False
     fields = [
         "kind_display",
-        "status_display",
+        # Not status_display: unfold renders a label's (value, text) pair only in the list, and
+        # the change form showed "('done', '已完成')".
+        "status_text",
         "progress_display",
         "created_at",
         "started_at",
@@ -91,6 +115,10 @@ class JobAdmin(ModelAdmin):
     def status_display(self, obj):
         return obj.status, obj.get_status_display()
 
+    @display(description=_("status"))
+    def status_text(self, obj):
+        return obj.get_status_display()
+
     @display(description=_("progress"))
     def progress_display(self, obj):
         percent = obj.percent
@@ -107,11 +135,11 @@ class JobAdmin(ModelAdmin):
     def report_display(self, obj):
         if not obj.report:
             return "—"
-        report = obj.report
-        errors = report.get("errors") if isinstance(report, dict) else None
-        counts = {k: v for k, v in report.items() if k != "errors"} if isinstance(report, dict) else {}
-        items = format_html_join("", "<li>{}</li>", ((error,) for error in (errors or [])[:200]))
-        summary = "；".join(f"{REPORT_LABELS.get(key, key)}：{value}" for key, value in counts.items())
+        report = obj.report if isinstance(obj.report, dict) else {}
+        lines = [line for key in REPORT_LINES if isinstance(report.get(key), list) for line in report[key]]
+        counts = {k: v for k, v in report.items() if not (k in REPORT_LINES and isinstance(v, list))}
+        items = format_html_join("", "<li>{}</li>", ((line,) for line in lines[:200]))
+        summary = "；".join(f"{REPORT_LABELS.get(key, key)}：{report_value(value)}" for key, value in counts.items())
         return format_html("{}<ul>{}</ul>", summary, items)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
