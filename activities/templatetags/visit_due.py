@@ -12,6 +12,8 @@ register = template.Library()
 def visit_due(child) -> dict:
     """``{"state": overdue|due|ok|never|exited, "text": …}`` from the annotations of
     ``Child.objects.with_visit_schedule()`` (no query of its own)."""
+    if not hasattr(child, "days_overdue"):  # a list without the schedule: nothing to say
+        return {"state": "unknown", "text": ""}
     if child.status != child.Status.ACTIVE:
         return {"state": "exited", "text": child.get_status_display()}
     if child.last_contact is None:
