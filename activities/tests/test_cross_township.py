@@ -230,3 +230,16 @@ def test_a_viewer_keeps_the_masked_guardian_phone(client, users, cross):
 def test_township_staff_still_see_masked_phones_in_the_admin_list(town_a, cross):
     page = town_a.get(reverse("admin:children_child_changelist"), {"q": "跨镇童"}).content.decode()
     assert GUARDIAN_PHONE not in page
+
+
+def test_re_saving_a_visit_keeps_a_mother_it_credits_after_she_left_the_pairing(cross, users):
+    from activities.services import visit_save
+
+    mode = VisitMode.objects.get(name="入户走访")
+    visit = visit_record(
+        child=cross["child"], visited_on=timezone.localdate(), mode=mode, visitors=[cross["far"]], by=users["town_a"]
+    )
+    cross["child"].pairings.get().members.update(left_on=timezone.localdate())
+    visit.findings = "补充：家中已修好屋顶"
+    visit_save(visit=visit, visitors=[cross["far"]], by=users["town_a"])  # no ValidationError
+    assert list(Visit.objects.get(pk=visit.pk).visitors.all()) == [cross["far"]]
