@@ -52,6 +52,23 @@ class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
     autocomplete_fields = ["child", "mode", "visitors"]
     readonly_fields = ["recorded_by"]
 
+    def get_urls(self):
+        from django.urls import path
+
+        from .autocomplete import VisitorsAutocompleteView
+
+        view = self.admin_site.admin_view(VisitorsAutocompleteView.as_view(admin_site=self.admin_site))
+        name = "activities_visit_visitors_autocomplete"
+        return [path("visitors-autocomplete/", view, name=name), *super().get_urls()]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # The mothers box also finds the current mothers of the user's children in other townships.
+        if db_field.name == "visitors" and "widget" not in kwargs:
+            from .autocomplete import VisitorsAutocomplete
+
+            kwargs["widget"] = VisitorsAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         # Through the service: the reassessment moves the card, recorded_by is set, the key kept.
         visit_save(

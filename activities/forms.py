@@ -11,7 +11,13 @@ from volunteers.models import Volunteer
 
 from .models import Activity, Visit, VisitMode
 from .photos import clean_photos
-from .services import ACTIVITY_COUNTS, MAX_PHOTOS_PER_VISIT, activity_counts, visit_find_duplicate
+from .services import (
+    ACTIVITY_COUNTS,
+    MAX_PHOTOS_PER_VISIT,
+    activity_counts,
+    current_mother_ids,
+    visit_find_duplicate,
+)
 
 
 def correction_field():
@@ -58,22 +64,48 @@ class MultiplePhotoField(forms.FileField):
         return clean_photos([super(MultiplePhotoField, self).clean(upload, initial) for upload in files])
 
 
+def mother_label(mother) -> str:
+    """Name, township and team: enough to tell two mothers of the same name apart (no phone)."""
+    parts = [mother.name, mother.region.name]
+    if mother.team_id:
+        parts.append(mother.team.name)
+    return " · ".join(parts)
+
+
 def mothers_for(user, child):
-    """Mothers offered for a child: active ones of the child's township plus the current mothers."""
-    current = current_mother_ids(child)
-    township = child.region.parent_id
+    """Mothers a visit to ``child`` may credit: its current mothers wherever they live (a pairing
+    across townships), and the active mothers the user can see. The phone page lists the first
+    and finds the others by search (``search_mothers``)."""
+    scoped = Volunteer.objects.for_user(user).filter(status=Volunteer.Status.ACTIVE)
+    current = Volunteer.objects.filter(pk__in=current_mother_ids(child))
+    return (scoped | current).select_related("region", "team").order_by("name", "id")
+
+
+def search_mothers(user, child, query: str):
+    """Active mothers in the user's scope by name, team, township or phone.
+
+    A role that sees full numbers finds a mother by the last digits of her phone (4 or more); a
+    masked role only by the complete number, as everywhere (core.masking.complete_identity)."""
+    from core.idnumber import normalise_text
+    from core.masking import complete_identity, sees_full_identity
+
+    query = normalise_text(query)
+    if not query:
+        return Volunteer.objects.none()
+    condition = Q(name__icontains=query) | Q(team__name__icontains=query) | Q(region__name__icontains=query)
+    digits = query.replace(" ", "").replace("-", "")
+    number = complete_identity(query)
+    if number:
+        condition |= Q(phone=number)
+    elif digits.isdigit() and len(digits) >= 4 and sees_full_identity(user):
+        condition |= Q(phone__endswith=digits)
     return (
         Volunteer.objects.for_user(user)
-        .filter(Q(region_id=township, status=Volunteer.Status.ACTIVE) | Q(pk__in=current))
-        .only("id", "name")
+        .filter(status=Volunteer.Status.ACTIVE)
+        .filter(condition)
+        .select_related("region", "team")
         .order_by("name", "id")
     )
-
-
-def current_mother_ids(child) -> list[int]:
-    from pairing.models import PairingMember
-
-    return list(PairingMember.objects.current().filter(pairing__child=child).values_list("volunteer_id", flat=True))
 
 
 class VisitEntryForm(forms.Form):
@@ -141,8 +173,26 @@ class VisitEntryForm(forms.Form):
         self.user = user
         self.fields["child"].queryset = Child.objects.for_user(user).active()
         self.fields["visited_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.child = child
         if child is not None:
             self.fields["visitors"].queryset = mothers_for(user, child)
+
+    def listed_mothers(self) -> list[dict]:
+        """The checkboxes the page shows: the child's current mothers first (ticked until the
+        form says otherwise), then any other mother already ticked in the form sent back.
+        The rest of the user's mothers are found by search, not listed (they may be hundreds)."""
+        if self.child is None:
+            return []
+        current = current_mother_ids(self.child)
+        if self.is_bound:
+            ticked = {int(v) for v in self.data.getlist("visitors") if str(v).isdigit()}
+        else:
+            ticked = {int(getattr(v, "pk", v)) for v in self.initial.get("visitors", [])}
+        shown = self.fields["visitors"].queryset.filter(Q(pk__in=current) | Q(pk__in=ticked))
+        rows = [
+            {"pk": m.pk, "label": mother_label(m), "current": m.pk in current, "checked": m.pk in ticked} for m in shown
+        ]
+        return sorted(rows, key=lambda row: not row["current"])
 
     def clean_visited_on(self):
         day = self.cleaned_data["visited_on"]
@@ -191,6 +241,27 @@ class VisitAdminForm(forms.ModelForm):
         ]
 
     correction_reason = correction_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        visitors = self.fields.get("visitors")
+        if visitors is not None:
+            # Besides the user's own mothers: the child's current mothers wherever they live, and
+            # the mothers this visit already credits (so re-saving it keeps them).
+            extra = Q(pk__in=[])
+            child = self._chosen_child()
+            if child is not None:
+                extra |= Q(pk__in=current_mother_ids(child))
+            if self.instance.pk:
+                extra |= Q(pk__in=self.instance.visitors.values("pk"))
+            visitors.queryset = visitors.queryset | Volunteer.objects.filter(extra)
+
+    def _chosen_child(self):
+        field = self.fields.get("child")
+        raw = self.data.get(self.add_prefix("child")) if self.is_bound else self.initial.get("child")
+        if field is not None and raw and str(getattr(raw, "pk", raw)).isdigit():
+            return field.queryset.filter(pk=getattr(raw, "pk", raw)).first()
+        return self.instance.child if self.instance.child_id else None
 
     def clean(self):
         data = super().clean()

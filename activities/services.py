@@ -56,6 +56,39 @@ def _key_of(visit: Visit, visitors) -> str:
     )
 
 
+def current_mother_ids(child) -> list[int]:
+    """The child's current mothers (members of its open pairing who have not left), wherever they live."""
+    from pairing.models import PairingMember
+
+    return list(PairingMember.objects.current().filter(pairing__child=child).values_list("volunteer_id", flat=True))
+
+
+def visit_check_visitors(*, visit: Visit, visitors, by) -> None:
+    """A visit credits only mothers ``by`` may see, or the child's current mothers wherever they
+    live (a pairing across townships), or mothers the visit already credited. Anything else —
+    a forged or stale id — is refused before anything is written. ``by=None`` (the server's own
+    commands) is not checked."""
+    from volunteers.models import Volunteer
+
+    wanted = {int(getattr(v, "pk", v)) for v in visitors}
+    if by is None or not wanted:
+        return
+    allowed = set(Volunteer.objects.for_user(by).filter(pk__in=wanted).values_list("pk", flat=True))
+    allowed |= wanted & set(current_mother_ids(visit.child))
+    if visit.pk is not None:
+        allowed |= set(visit.visitors.filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise ValidationError(
+            {
+                "visitors": _(
+                    "A caring mother ticked is neither in your area nor one of the child's current mothers; "
+                    "nothing has been saved."
+                )
+            },
+            code="visitor_out_of_scope",
+        )
+
+
 def visit_correction(*, visit: Visit, reason: str, by=None) -> None:
     """A visit dated (or moved out of) a closed month is a correction: it needs ``reason`` and is
     recorded (``closing.services.correction_record``); the stored ledger is never touched."""
@@ -84,11 +117,13 @@ def visit_save(
     """Save a new or changed visit with its mothers; the one way visits are written (phone page,
     admin, import).
 
-    A reassessed colour that differs from the card changes it (with history). A visit already
+    The mothers credited must be ones ``by`` may credit (``visit_check_visitors``). A reassessed
+    colour that differs from the card changes it (with history). A visit already
     recorded raises ``DuplicateVisit`` naming it — also when the other copy is being saved by
     another request at this very moment (the unique key waits for it, then refuses).
     """
     visitors = list(visitors)
+    visit_check_visitors(visit=visit, visitors=visitors, by=by)
     if visit.pk is None:
         visit.recorded_by = visit.recorded_by or by
         visit.entry_token = entry_token

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET
 
 from children.models import Child
 from core.idnumber import mask_id_number, normalise_text
-from core.masking import complete_identity
-from core.signals import access_logged
+from core.masking import complete_identity, guardian_phone_for, sees_guardian_phone
+from core.signals import access_logged, child_record_viewed
+from volunteers.models import Volunteer
 
-from .forms import VisitEntryForm, current_mother_ids
+from .forms import VisitEntryForm, current_mother_ids, mother_label, search_mothers
 from .models import Visit, VisitMode, VisitPhoto
 from .services import DuplicateVisit, visit_add_photos, visit_record
 
@@ -129,7 +130,14 @@ def visit_entry(request):
                 "entry_token": uuid.uuid4(),
             },
         )
-    current = current_mother_ids(child) if child else []
+    listed = form.listed_mothers()
+    guardian_phone = ""
+    if child is not None and child.guardian_phone:
+        guardian_phone = guardian_phone_for(user, child.guardian_phone)
+        if request.method == "GET" and sees_guardian_phone(user):
+            # A page that shows a guardian's full phone is a look at the child's record: logged
+            # like the profile (audit.RecordView), who saw which child's numbers and when.
+            child_record_viewed.send(sender=visit_entry, user=user, child=child)
     return render(
         request,
         "activities/visit_form.html",
@@ -137,10 +145,29 @@ def visit_entry(request):
             "form": form,
             "child": child,
             "child_label": child_label(child) if child else "",
-            "current_ids": current,
-            "others_count": sum(1 for pk, _label in form.fields["visitors"].choices if pk not in current),
+            "listed_mothers": listed,
+            "has_current": any(row["current"] for row in listed),
+            "guardian_phone": guardian_phone,
+            "guardian_phone_full": bool(guardian_phone) and sees_guardian_phone(user),
         },
     )
+
+
+@require_GET
+@staff_page("activities.add_visit")
+def mother_search(request):
+    """JSON for the visit form's mother search: ``{"results": [{"id", "label"}]}``.
+
+    Only for a child the user may see (else no results); the mothers come from ``for_user``,
+    the child's current mothers are listed on the form already.
+    """
+    child = _chosen_child(request.user, request.GET.get("child"))
+    query = request.GET.get("q", "")
+    if child is None or not normalise_text(query):
+        return JsonResponse({"results": []})
+    access_logged.send(sender=Volunteer, user=request.user, kind="search", place="visit_mothers", detail=query)
+    found = search_mothers(request.user, child, query)[:SEARCH_LIMIT]
+    return JsonResponse({"results": [{"id": m.pk, "label": mother_label(m)} for m in found]})
 
 
 def form_default_mode():

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
 
 from activities.models import Visit, VisitPhoto
-from core.masking import age_for, birth_date_for, id_number_for, phone_for
+from core.masking import age_for, birth_date_for, guardian_phone_for, id_number_for, phone_for, sees_guardian_phone
 from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Volunteer
@@ -62,7 +62,9 @@ def child_profile(request, pk):
             # A masked role sees the birth year and no age (see core.idnumber.mask_id_number).
             "birth_date": birth_date_for(user, child.birth_date),
             "age": age_for(user, child),
-            "guardian_phone": phone_for(user, child.guardian_phone),
+            # Township staff call the family: the full guardian's phone (a tel: link), see core.masking.
+            "guardian_phone": guardian_phone_for(user, child.guardian_phone),
+            "guardian_phone_full": sees_guardian_phone(user),
             "card_changes": child.card_changes.all(),
             "pairings": pairings,
             "visits": child.visits.all(),

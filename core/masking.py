@@ -6,6 +6,10 @@ the audit log and pages. The rule (README, 脱敏规则): for a role without
 number below 1,000 candidates or a phone number below 10,000. The arithmetic is in
 ``core.idnumber.mask_id_number`` and ``mask_phone``; what it assumes is shown beside a masked
 number is kept here: the birth year, never the birth date or the age.
+
+One exception, for the people who do the visits: ``guardian_phone_for`` gives township staff the
+full phone of a guardian of their own area's child on the pages about that one child (see
+``sees_guardian_phone``); opening such a page is logged as a record view.
 """
 
 import datetime
@@ -46,6 +50,26 @@ def id_number_for(user, value: str) -> str:
 
 def phone_for(user, value: str) -> str:
     return value if sees_full_identity(user) else mask_phone(value)
+
+
+#: Who may see a guardian's full phone besides the full-identity roles: those who record visits
+#: (township staff), because they call the family before and after a visit. Any child such a
+#: user can reach is one of its own (``for_user``), so the number is always of its own area.
+GUARDIAN_PHONE_PERMISSION = "activities.add_visit"
+
+
+def sees_guardian_phone(user) -> bool:
+    """Full guardian phones on the pages about one child (visit form, profile), never in lists,
+    exports or searches: there the masked rule above holds for every role without the permission.
+    Viewers keep the masked number; ID numbers stay masked whatever this says."""
+    return sees_full_identity(user) or bool(
+        user is not None and user.is_active and user.has_perm(GUARDIAN_PHONE_PERMISSION)
+    )
+
+
+def guardian_phone_for(user, value: str) -> str:
+    """A child's guardian's phone as ``user`` sees it on a page about that one child."""
+    return value if sees_guardian_phone(user) else mask_phone(value)
 
 
 def mask_birth_date(day: datetime.date | None) -> str:

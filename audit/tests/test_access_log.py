@@ -50,6 +50,27 @@ def test_the_phone_pages_child_search_is_logged(client, users, world):
     ]
 
 
+def test_a_visit_form_showing_the_guardians_full_phone_is_logged_as_a_record_view(client, users, world):
+    from audit.models import RecordView
+
+    child = world["a"]["child"]
+    child.guardian_phone = "13912345678"
+    child.save()
+    client.force_login(users["town_a"])
+    page = client.get(reverse("activities:visit_entry"), {"child": child.pk}).content.decode()
+    assert 'href="tel:13912345678"' in page
+    view = RecordView.objects.get(child=child)
+    assert view.user == users["town_a"] and view.region_id == child.region_id
+
+
+def test_the_visit_forms_mother_search_is_logged_with_the_phone_masked(client, users, world):
+    client.force_login(users["town_a"])
+    params = {"child": world["a"]["child"].pk, "q": "13812345678"}
+    assert client.get(reverse("activities:mother_search"), params).status_code == 200
+    event = only("search")
+    assert event.place == "visit_mothers" and event.detail == "138********"
+
+
 def test_a_childs_history_page_is_logged_with_the_child(client, users, world):
     child = world["a"]["child"]
     client.force_login(users["town_a"])

@@ -42,7 +42,7 @@ def test_a_township_user_cannot_open_another_townships_profile(client, users, wo
     assert "乙童" not in response.content.decode()
 
 
-def test_a_township_user_sees_masked_identity(client, users, world):
+def test_a_township_user_sees_masked_identity_but_the_guardians_full_phone(client, users, world):
     child = world["a"]["child"]
     child.guardian_phone = "13912345678"
     child.save()
@@ -50,7 +50,17 @@ def test_a_township_user_sees_masked_identity(client, users, world):
     page = client.get(profile_url(child)).content.decode()
     assert "甲童" in page
     assert child.id_number not in page and child.id_number[:6] + "*" * 12 in page
-    assert "13912345678" not in page and "139********" in page
+    # Township staff call the families they visit (README, 脱敏规则): the full number, as a link.
+    assert '<a href="tel:13912345678">13912345678</a>' in page
+
+
+def test_a_viewer_sees_the_guardians_phone_masked(client, users, world):
+    child = world["a"]["child"]
+    child.guardian_phone = "13912345678"
+    child.save()
+    client.force_login(users["viewer"])
+    page = client.get(profile_url(child)).content.decode()
+    assert "13912345678" not in page and "139********" in page and "tel:" not in page
     # The birth year, not the date or the age (see core.idnumber.mask_id_number).
     assert f"{child.birth_date.year}年" in page and child.birth_date.strftime("%Y-%m-%d") not in page
     assert world["a"]["mother"].phone not in page

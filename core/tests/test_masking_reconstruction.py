@@ -5,7 +5,9 @@ attacker collects every masked number, date, month and age on it and counts the 
 phone numbers consistent with all of it (GB 11643 check character honoured). What the attacker
 is granted without looking: the region code (from the village), the gender and the birth year;
 for a phone, the carrier prefix and the HLR block (public number-segment tables by city).
-Required: ≥ 1,000 ID candidates, ≥ 10,000 phone candidates, on every page.
+Required: ≥ 1,000 ID candidates, ≥ 10,000 phone candidates, on every page — with one exception:
+township staff, who visit and call the families, see the guardian's full phone on the pages
+about that one child (the profile and the visit form; core.masking.guardian_phone_for).
 """
 
 import calendar
@@ -34,6 +36,8 @@ from .ledger_helpers import xlsx
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 ID_FLOOR, PHONE_FLOOR = 1_000, 10_000
+#: Pages on which a role sees the guardian's full phone on purpose (README, 脱敏规则).
+GUARDIAN_PHONE_SHOWN = {"town_a": {"profile", "visit form"}, "viewer": set()}
 GUARDIAN_PHONE, MOTHER_PHONE = "13912345678", "13812345670"
 
 _ID_TOKEN = re.compile(r"(?<![0-9*Xx])[0-9*]{17}[0-9Xx*](?![0-9*Xx])")
@@ -232,7 +236,7 @@ def test_no_page_narrows_an_id_or_phone_number_below_the_floor(client, users, ta
     client.force_login(user)
     numbers = list(Child.history.filter(id=target.pk).values_list("id_number", flat=True).distinct())
     assert len(numbers) == 2  # the corrected number and the one before it
-    results, seen = [], 0
+    results, shown, seen = [], [], 0
     for name, response in every_page(client, user, target):
         if response.status_code in (403, 404):
             continue
@@ -242,9 +246,14 @@ def test_no_page_narrows_an_id_or_phone_number_below_the_floor(client, users, ta
         for number in numbers:
             results.append((name, number, id_candidates(text, number), ID_FLOOR))
         for phone in (GUARDIAN_PHONE, MOTHER_PHONE):
+            if phone == GUARDIAN_PHONE and name in GUARDIAN_PHONE_SHOWN[role]:
+                shown.append((name, phone_candidates(text, phone)))
+                continue
             results.append((name, phone, phone_candidates(text, phone), PHONE_FLOOR))
     narrowed = [r for r in results if r[2] < r[3]]
     assert not narrowed, narrowed
+    # Where the guardian's phone is meant to be shown, it is shown whole (and nowhere else).
+    assert sorted(shown) == sorted((name, 1) for name in GUARDIAN_PHONE_SHOWN[role])
     assert seen >= 10  # the pages did show the child: the count was taken over real content
 
 
