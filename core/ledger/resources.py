@@ -59,6 +59,28 @@ logger = logging.getLogger(__name__)
 
 #: A lost or broken connection is no fault of any row: the whole file is refused, nothing written.
 CONNECTION_ERRORS = (OperationalError, InterfaceError)
+#: SQLSTATEs of a lock not granted in time: lock_not_available, deadlock, serialization failure.
+BUSY_SQLSTATES = {"55P03", "40P01", "40001"}
+
+
+def is_busy(exc: Exception) -> bool:
+    """Whether ``exc`` is the database refusing to wait for a lock another writer holds — SQLite's
+    "database is locked" while the job worker writes, or PostgreSQL's lock timeout or deadlock."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in BUSY_SQLSTATES or getattr(cause, "pgcode", None) in BUSY_SQLSTATES:
+        return True
+    words = str(exc).lower()
+    return "database is locked" in words or "database table is locked" in words or "busy" in words
+
+
+def system_message(exc: Exception) -> str:
+    """The Chinese file-level message for a database error that is no row's fault."""
+    if is_busy(exc):
+        return gettext(
+            "The database was busy with another write (such as a background job) and the import could not "
+            "wait for it; nothing was imported. Please confirm the import again in a moment."
+        )
+    return gettext("The database connection was lost; nothing was imported. Please try again later.")
 
 
 class _Rollback(Exception):
@@ -154,9 +176,47 @@ def report_lines(result: Result) -> list[str]:
     for row in result.invalid_rows:
         for column, messages in row.error_dict.items():
             lines.extend(f"第{row.number}行 {column} {message}" for message in messages)
+    for row in result.error_rows:  # import-export's own row errors, should one ever occur
+        lines.extend(f"第{row.number}行 {error.error}" for error in row.errors)
     lines.extend(f"第{number}行 {note}" for number, note in getattr(result, "notes", []))
     lines.extend(conflict_lines(result))
     return lines
+
+
+def failure_reasons(result: Result) -> list[str]:
+    """Why an import wrote nothing, for the logs: file-level messages in full, and each row with
+    its columns but not its values (they may be ID or phone numbers)."""
+    reasons = [str(error.error) for error in result.base_errors]
+    for row in result.invalid_rows:
+        reasons.append(f"第{row.number}行 " + "、".join(str(column) for column in row.error_dict))
+    for row in result.error_rows:
+        reasons.append(f"第{row.number}行 " + "；".join(str(error.error) for error in row.errors))
+    return reasons
+
+
+def log_failed_import(user, ledger: str, filename: str, result: Result | None = None, *, reason: str = "") -> None:
+    """A confirmed import that wrote nothing: a warning in the server log and a row in the
+    import log (audit's LedgerEvent, its counts carrying the reasons)."""
+    reasons = ([reason] if reason else []) + (failure_reasons(result) if result is not None else [])
+    counts = summary_counts(result) if result is not None else {"new": 0, "updated": 0, "skipped": 0, "errors": 1}
+    logger.warning(
+        "ledger import failed, nothing written: ledger=%s file=%s user=%s counts=%s reasons=%s",
+        ledger,
+        filename,
+        getattr(user, "pk", None),
+        summary_line(counts),
+        " | ".join(reasons) or "-",
+    )
+    try:
+        ledger_imported.send(
+            sender=LedgerResource,
+            user=user,
+            ledger=ledger,
+            filename=filename,
+            counts={**counts, "failed": True, "reasons": reasons[:50]},
+        )
+    except DatabaseError as exc:  # the database that failed the import may refuse the log as well
+        logger.warning("ledger import: the failed import could not be written to the import log: %s", exc)
 
 
 def conflict_lines(result: Result) -> list[str]:
@@ -489,16 +549,21 @@ class LedgerResource(resources.ModelResource):
                 filename=kwargs.get("file_name") or "",
                 counts=summary_counts(result),
             )
+        else:
+            log_failed_import(self.user, self.ledger, kwargs.get("file_name") or "", result)
         return result
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
         try:
             return self._import_rows(dataset, dry_run)
         except CONNECTION_ERRORS as exc:
-            logger.warning("ledger import: the database connection was lost: %s", type(exc).__name__)
+            logger.warning(
+                "ledger import: %s: %s",
+                "the database was busy" if is_busy(exc) else "the database connection was lost",
+                type(exc).__name__,
+            )
             result = self.get_result_class()()
-            message = gettext("The database connection was lost; nothing was imported. Please try again later.")
-            result.append_base_error(Error(ValueError(message)))
+            result.append_base_error(Error(ValueError(system_message(exc))))
             return result
 
     def _import_rows(self, dataset, dry_run):
