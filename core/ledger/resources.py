@@ -45,7 +45,7 @@ from core.signals import access_logged, ledger_exported, ledger_imported
 from regions.scoping import user_region
 
 from .conflicts import FieldChange, FieldHistory
-from .headers import Column, HeaderError, find_header, is_footer
+from .headers import Column, HeaderError, find_header, footer_start, footer_text
 from .ledger_date import find_ledger_date
 from .lookups import RegionIndex  # the resources import it from here too
 from .values import CellError, text
@@ -109,6 +109,8 @@ def _refusal(exc: DatabaseError) -> str:
 class SourceRow:
     number: int  # the row number as Excel shows it
     cells: dict[str, Any]
+    #: a signature or note line under the table (the whole row's text), not data
+    footer: str = ""
 
     def raw(self, key: str):
         return self.cells.get(key, "")
@@ -504,12 +506,17 @@ class LedgerResource(resources.ModelResource):
         header_index, mapping = find_header(cells, self.columns)
         self.title_rows = cells[:header_index]
         serial = self._serial_position(cells[header_index])
+        below = cells[header_index + 1 :]
+        # The footer is read from the whole row, not only the columns this ledger reads: 审核人
+        # may sit under any header.
+        footer_at = footer_start(below)
         rows = []
-        for number, values in zip(numbers[header_index + 1 :], cells[header_index + 1 :], strict=True):
+        for index, (number, values) in enumerate(zip(numbers[header_index + 1 :], below, strict=True)):
             data = {key: values[pos] for key, pos in mapping.items()}
             if serial is not None:
                 data["__serial__"] = values[serial]
-            rows.append(SourceRow(number=number, cells=data))
+            footer = footer_text(values) if footer_at is not None and index >= footer_at else ""
+            rows.append(SourceRow(number=number, cells=data, footer=footer))
         return numbers[header_index], rows
 
     @staticmethod
@@ -585,9 +592,16 @@ class LedgerResource(resources.ModelResource):
         result.conflict_counts = Counter()
         problems = Problems(self)
         data_rows = []
+        # Blank and signature rows are no data: counted as skipped and listed apart (never as
+        # rows of the preview's table).
+        result.footer_rows, result.blank_rows = [], []
         for row in rows:
-            if self._is_blank(row) or is_footer(list(row.cells.values())):
-                self._add_row(result, Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP))
+            if row.footer:
+                result.footer_rows.append((row.number, row.footer))
+                self._count_skipped(result, row)
+            elif self._is_blank(row):
+                result.blank_rows.append(row.number)
+                self._count_skipped(result, row)
             else:
                 data_rows.append(row)
         self.prepare(data_rows)
@@ -704,6 +718,13 @@ class LedgerResource(resources.ModelResource):
     def _progress(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
+
+    def _count_skipped(self, result: Result, row: SourceRow) -> None:
+        """A row that is no data: in the counts (跳过), not in the rows a preview shows."""
+        row_result = self.get_row_result_class()()
+        row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        row_result.number = row.number
+        result.increment_row_result_total(row_result)
 
     def _add_row(self, result: Result, plan: Plan) -> None:
         row_result = self.get_row_result_class()()
