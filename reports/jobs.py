@@ -452,9 +452,7 @@ def run_ledger_job(job, exporter, *, document: str):
     with tempfile.TemporaryDirectory(prefix="job-") as tmp:
         path = Path(tmp) / "result"
         report = exporter(job.user, month, region, path, progress)
-        name = download_name(
-            region=region or user_region(job.user), kind=document, period=month, extension="xlsx"
-        )
+        name = download_name(region=region or user_region(job.user), kind=document, period=month, extension="xlsx")
         job_finish(job, file=path, filename=name, report=report)
 
 
