@@ -127,7 +127,7 @@ def _variants() -> set[tuple[tuple[str, ...], bool]]:
 
 
 def _store_ledgers(close: MonthClose, by) -> dict:
-    from reports.ledger import ledger_title, write_ledger
+    from reports.ledger import ledger_file_name, write_ledger
 
     figures = None
     for sheets, masked in sorted(_variants()):
@@ -146,7 +146,7 @@ def _store_ledgers(close: MonthClose, by) -> dict:
             close=close,
             sheets=SHEET_SEPARATOR.join(sheets),
             masked=masked,
-            name=f"{ledger_title(figures)}.xlsx",
+            name=ledger_file_name(close.region, close.month, "xlsx"),
             sha256=hashlib.sha256(data).hexdigest(),
         )
         stored.file.save(stored.name, ContentFile(data), save=False)

@@ -119,6 +119,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # the dashboard and ledgers — and each runs once: the compile cost 1.5 s of a 2.1 s query
     # (bench, province scale). Off for this application's connections only.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The job worker writes beside the web process. SQLite's default (a transaction that reads
+    # first and writes later) gets "database is locked" at once when another connection writes
+    # meanwhile, without waiting: a confirmed import failed that way. IMMEDIATE takes the write
+    # lock when the transaction begins, so the busy timeout applies and the other writer is
+    # waited for; WAL lets pages read while a job writes.
+    _sqlite = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite.setdefault("timeout", env.int("DJANGO_SQLITE_TIMEOUT", default=20))
+    _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds only the wide-scope dashboard figures (reports.dashboard.figures_for). Per

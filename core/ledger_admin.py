@@ -25,18 +25,21 @@ from import_export.forms import ConfirmImportForm
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action
 
-from core.downloads import as_attachment
-from core.ledger.error_file import error_workbook
+from core.downloads import as_attachment, day_label, download_name
+from core.ledger.error_file import error_file_name, error_workbook
 from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat, LedgerXlsxFormat
-from core.ledger.resources import summary_counts, summary_line
+from core.ledger.resources import log_failed_import, report_lines, summary_counts, summary_line
 from core.ledger.storage import LedgerUploadStorage
 from core.ledger.template import build_template
 from core.permissions import may_export, may_import
 from regions.models import Level, Region
 from regions.proposals import may_add_villages, places_resolve
+from regions.scoping import user_region
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: At most this many problems of a failed confirm are shown as messages.
+MAX_CONFIRM_LINES = 20
 
 
 class LedgerImportForm(ImportForm):
@@ -123,7 +126,12 @@ class LedgerImportExportMixin(ImportExportMixin):
 
     def get_export_filename(self, request, queryset, file_format):
         resource = self.get_export_resource_classes(request)[0]
-        return f"{resource.title}-{timezone.localdate():%Y%m%d}.{file_format.get_extension()}"
+        return download_name(
+            region=user_region(request.user),
+            kind=resource.title,
+            period=day_label(timezone.localdate()),
+            extension=file_format.get_extension(),
+        )
 
     def _do_file_export(self, file_format, request, queryset, **kwargs):
         # import-export writes filename="中文名", which Django sends RFC 2047-encoded.
@@ -148,8 +156,8 @@ class LedgerImportExportMixin(ImportExportMixin):
             if result is not None:
                 context["error_file"] = self._error_file(request, result)
                 context["unknown_places"] = self._unknown_places(request, result)
-                stem = (getattr(request.FILES.get("import_file"), "name", "") or "ledger").rsplit(".", 1)[0]
-                context["error_file_name"] = gettext("%(name)s-to-correct.xlsx") % {"name": stem}
+                title = self.get_import_resource_classes(request)[0].title
+                context["error_file_name"] = error_file_name(request.user, title)
             self._remove_upload(request)
         return response
 
@@ -197,8 +205,7 @@ class LedgerImportExportMixin(ImportExportMixin):
                 gettext("Created %(created)d villages and remembered %(aliases)d spellings; upload the file again.")
                 % {"created": created, "aliases": aliases},
             )
-        info = self.model._meta.app_label, self.model._meta.model_name
-        return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name))
+        return HttpResponseRedirect(self._import_url())
 
     def _error_file(self, request, result) -> str:
         """The upload with a 错误原因 column, as a data: link (no copy of the file stays on the server)."""
@@ -216,12 +223,47 @@ class LedgerImportExportMixin(ImportExportMixin):
         if name:
             LedgerUploadStorage(name=name).remove()
 
+    def process_import(self, request, **kwargs):
+        """The confirm step. A file that can no longer be read (already confirmed, e.g. by a
+        double click, or purged after a day) is a message and a log entry, not a 500."""
+        try:
+            return super().process_import(request, **kwargs)
+        except (FileNotFoundError, LedgerFileError) as exc:
+            if isinstance(exc, LedgerFileError):
+                reason = str(exc)
+            else:
+                reason = gettext(
+                    "The uploaded file is no longer on the server (it was already imported, or its preview "
+                    "is more than a day old); nothing was imported. Upload the file again."
+                )
+            resource = self.get_import_resource_classes(request)[0]
+            log_failed_import(request.user, resource.ledger, request.POST.get("original_file_name", ""), reason=reason)
+            messages.error(request, reason)
+            return redirect(self._import_url())
+
+    def _import_url(self) -> str:
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return reverse("admin:{}_{}_import".format(*info), current_app=self.admin_site.name)
+
     def process_result(self, result, request):
         counts = summary_counts(result)
         if counts["errors"]:
+            # Every reason, naming the row (or the system's reason): the count alone tells nobody
+            # what to do. The engine has already logged the failure.
             messages.error(request, gettext("Nothing was imported: %(summary)s") % {"summary": summary_line(counts)})
-        else:
-            messages.success(request, summary_line(counts))
+            lines = report_lines(result)
+            for line in lines[:MAX_CONFIRM_LINES]:
+                messages.error(request, line)
+            if len(lines) > MAX_CONFIRM_LINES:
+                messages.error(
+                    request,
+                    gettext("…and %(count)d more problems; upload the file again to see them all.")
+                    % {"count": len(lines) - MAX_CONFIRM_LINES},
+                )
+            if not lines:
+                messages.error(request, gettext("The import failed for a reason the system did not record."))
+            return redirect(self._import_url())
+        messages.success(request, summary_line(counts))
         return super().process_result(result, request)
 
     def add_success_message(self, result, request):
@@ -233,4 +275,9 @@ class LedgerImportExportMixin(ImportExportMixin):
             raise PermissionDenied
         resource = self.get_import_resource_classes(request)[0]
         response = HttpResponse(build_template(resource, request.user), content_type=XLSX)
-        return as_attachment(response, f"{resource.title}-模板.xlsx")
+        name = download_name(
+            region=user_region(request.user),
+            kind=gettext("%(title)s template") % {"title": resource.title},
+            extension="xlsx",
+        )
+        return as_attachment(response, name)

@@ -21,8 +21,7 @@ this module):
 
     register_import("import_children", _("Import children ledger"), import_children_file,
                     user_errors=(LedgerImportError,), permission="children.add_child")
-    register_export("monthly_ledger", _("Monthly ledger"), write_monthly_ledger,
-                    filename="月度台账-{month:%Y-%m}.xlsx")
+    register_export("monthly_ledger", _("Monthly ledger"), write_monthly_ledger, document="monthly_ledger")
 
 An **importer** is ``importer(data: bytes, filename: str, *, kind: str, user, progress) -> dict``:
 it reads the uploaded file, writes through the project's services, calls
@@ -66,8 +65,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from core.downloads import download_name
 from core.permissions import may_export
 from core.spreadsheet import SpreadsheetError
+from regions.scoping import user_region
 from reports.models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
@@ -137,15 +138,18 @@ def register_import(kind, label, importer, *, user_errors=(), permission=None, f
     return KINDS[kind]
 
 
-def register_export(kind, label, exporter, *, filename="{kind}-{month:%Y-%m}.xlsx") -> JobKind:
+def register_export(kind, label, exporter, *, document=None) -> JobKind:
     """Register an export job: ``exporter(user, month, region, path, progress) -> dict | None``.
+
+    Its file is named by core.downloads' rule: the region + ``document`` (a key of
+    core.downloads.DOCUMENTS or a document's name; default: the kind's label) + the month.
 
     Who may start it, run it and download its file is ``core.permissions.may_export(user, kind)``
     (a kind missing from that table is refused to everyone).
     """
 
     def runner(job):
-        run_ledger_job(job, exporter, filename=filename)
+        run_ledger_job(job, exporter, document=document or str(label))
 
     def permission(user):
         return bool(may_export(user, kind))
@@ -436,8 +440,9 @@ def job_region(job):
     return region
 
 
-def run_ledger_job(job, exporter, *, filename="{kind}-{month:%Y-%m}.xlsx"):
-    """Run ``exporter`` into a temporary file and keep it as the job's result."""
+def run_ledger_job(job, exporter, *, document: str):
+    """Run ``exporter`` into a temporary file and keep it as the job's result, named by
+    core.downloads' rule: the region (the user's own when none was chosen), document, month."""
     month = job_month(job)
     region = job_region(job)
 
@@ -447,7 +452,7 @@ def run_ledger_job(job, exporter, *, filename="{kind}-{month:%Y-%m}.xlsx"):
     with tempfile.TemporaryDirectory(prefix="job-") as tmp:
         path = Path(tmp) / "result"
         report = exporter(job.user, month, region, path, progress)
-        name = filename.format(kind=kind_label(job.kind), month=month, region=region.name if region else "")
+        name = download_name(region=region or user_region(job.user), kind=document, period=month, extension="xlsx")
         job_finish(job, file=path, filename=name, report=report)
 
 
@@ -475,7 +480,7 @@ register_export(
     "visit_ledger",
     _("Visit ledger (one month)"),
     _exports.write_visit_ledger,
-    filename="走访台账-{month:%Y-%m}.xlsx",
+    document="visit_ledger",
 )
 register_import(
     "load_regions",

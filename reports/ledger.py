@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from activities.models import Activity, Visit
 from children.models import CardColour, Child, Gender
+from core.downloads import document_title, download_name
 from core.idnumber import mask_id_number, mask_phone
 from core.ledger.workbook import open_workbook
 from core.masking import mask_birth_date, sees_full_identity
@@ -154,8 +155,15 @@ def reading():
         yield
 
 
+def ledger_file_name(region, month: datetime.date, extension: str) -> str:
+    """The monthly ledger's file name: the dashboard's .xlsx and PDF, the monthly_ledger job,
+    export_ledger's default output and the file a month close stores (core.downloads' rule)."""
+    return download_name(region=region, kind="monthly_ledger", period=month, extension=extension)
+
+
 def ledger_title(figures: Indicators) -> str:
-    return f"{figures.region_name}“爱心妈妈”结对关爱台账（{figures.month_label}）"
+    """The ledger's title, which is also its file's name (core.downloads: one rule for every download)."""
+    return document_title(region=figures.region_name, kind="monthly_ledger", period=figures.month)
 
 
 def write_ledger(

@@ -8,11 +8,10 @@ import datetime
 import shutil
 
 from django.core.files.base import ContentFile
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from closing.services import stored_ledger_for
-from core.ledger.error_file import error_workbook
+from core.ledger.error_file import error_file_name, error_workbook
 from core.ledger.files import LedgerFileError
 from core.ledger.formats import LedgerFileFormat
 from core.ledger.registry import RESOURCES, resource_class
@@ -55,8 +54,7 @@ def import_ledger_file(
     lines = report_lines(result)
     if counts["errors"]:
         fixable = error_workbook(dataset, result)
-        stem = (filename or "ledger").rsplit(".", 1)[0]
-        name = gettext("%(name)s-to-correct.xlsx") % {"name": stem}
+        name = error_file_name(user, resource.title)
         raise JobInputError(
             summary_line(counts), errors=lines, file=ContentFile(fixable, name=name) if fixable else None
         )
@@ -96,5 +94,5 @@ register_export(
     "monthly_ledger",
     _("Monthly ledger"),
     write_monthly_ledger,
-    filename="月度台账-{month:%Y-%m}.xlsx",
+    document="monthly_ledger",
 )

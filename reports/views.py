@@ -14,7 +14,7 @@ from core.downloads import as_attachment
 from core.permissions import MONTHLY_LEDGER, may_export
 
 from .indicators import parse_month
-from .ledger import ledger_title, write_ledger
+from .ledger import ledger_file_name, write_ledger
 from .pdf import PdfUnavailable, write_ledger_pdf, xlsx_to_pdf
 
 
@@ -40,12 +40,13 @@ def ledger_download(request):
         return _back(request, error)
     stored = stored_ledger_for(request.user, month)
     if stored is not None:
-        return as_attachment(FileResponse(stored.file.open("rb"), as_attachment=True), stored.name)
+        name = ledger_file_name(stored.close.region, stored.close.month, "xlsx")
+        return as_attachment(FileResponse(stored.file.open("rb"), as_attachment=True), name)
     # A temporary file, not memory: the workbook streams to disk and is sent from there.
     target = tempfile.TemporaryFile()  # noqa: SIM115 — FileResponse closes it
     figures = write_ledger(target, month=month, user=request.user, mask_for=request.user, sheets=sheets)
     target.seek(0)
-    name = f"{ledger_title(figures)}.xlsx"
+    name = ledger_file_name(figures.region_name, figures.month, "xlsx")
     return as_attachment(FileResponse(target, as_attachment=True, filename=name), name)
 
 
@@ -61,10 +62,10 @@ def ledger_pdf(request):
         stored = stored_ledger_for(request.user, month)
         if stored is not None:
             target.write(xlsx_to_pdf(Path(stored.file.path)))
-            name = stored.name.removesuffix(".xlsx") + ".pdf"
+            name = ledger_file_name(stored.close.region, stored.close.month, "pdf")
         else:
             figures = write_ledger_pdf(target, month=month, user=request.user, mask_for=request.user, sheets=sheets)
-            name = f"{ledger_title(figures)}.pdf"
+            name = ledger_file_name(figures.region_name, figures.month, "pdf")
     except PdfUnavailable as error:
         target.close()
         return _back(request, error, month)

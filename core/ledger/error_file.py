@@ -5,7 +5,11 @@ original is kept where it was (titles with the 填报日期, the header, footers
 like the original once fixed; the 错误原因 column is not a column any ledger reads.
 """
 
+from django.utils import timezone
 from django.utils.translation import gettext
+
+from core.downloads import day_label, download_name
+from regions.scoping import user_region
 
 from .headers import normalise_header
 from .values import text
@@ -14,6 +18,17 @@ from .workbook import LedgerWriter, new_workbook
 REASON_HEADER = "错误原因"
 #: the fill of a row with errors (light red, readable when printed in black and white)
 ERROR_FILL = "#FFC7CE"
+
+
+def error_file_name(user, title: str, *, day=None) -> str:
+    """The file to correct, named by the one rule: the user's region + the ledger's title and
+    待更正 + the day it was checked, e.g. 方山县困境儿童基础台账待更正（2025年1月10日）.xlsx."""
+    return download_name(
+        region=user_region(user),
+        kind=gettext("%(title)s to correct") % {"title": title},
+        period=day_label(day or timezone.localdate()),
+        extension="xlsx",
+    )
 
 
 def row_reasons(result) -> dict[int, str]:

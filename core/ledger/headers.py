@@ -16,7 +16,31 @@ HEADER_SEARCH_ROWS = 10
 MIN_HEADER_MATCHES = 3
 
 SERIAL_NAMES = ("序号",)
-FOOTER_PREFIXES = ("填表人", "审核人", "负责人", "制表", "联系人")
+#: How a signature or note line under the table begins (after NFKC, so "：" is ":").
+FOOTER_PREFIXES = (
+    "填表人",
+    "填报人",
+    "审核人",
+    "复核人",
+    "审批人",
+    "负责人",
+    "单位负责人",
+    "分管领导",
+    "制表",
+    "统计人",
+    "经办人",
+    "联系人",
+    "联系电话:",
+    "填报日期",
+    "填表日期",
+    "制表日期",
+    "报送日期",
+    "签字",
+    "签名",
+    "注:",
+    "说明:",
+    "备注:",
+)
 
 _SPACES = re.compile(r"\s+")
 
@@ -76,8 +100,24 @@ def find_header(rows: list[list], columns: list[Column]) -> tuple[int, dict[str,
 
 
 def is_footer(row: list) -> bool:
+    """Whether a row under the header is a signature or note line (填表人：… 审核人：… 填报日期：…):
+    its first filled cell, wherever it stands, begins like one."""
     for cell in row:
         value = normalise_header(cell)
         if value:
             return value.startswith(FOOTER_PREFIXES)
     return False
+
+
+def footer_start(rows: list[list]) -> int | None:
+    """The index of the first signature line under the header; it and every row after it are
+    the footer (the table ends at its signatures), whatever the columns they fall in."""
+    for index, row in enumerate(rows):
+        if is_footer(row):
+            return index
+    return None
+
+
+def footer_text(row: list) -> str:
+    """A footer row as one line, its filled cells in order."""
+    return "  ".join(str(cell).strip() for cell in row if str(cell or "").strip())

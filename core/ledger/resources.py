@@ -45,7 +45,7 @@ from core.signals import access_logged, ledger_exported, ledger_imported
 from regions.scoping import user_region
 
 from .conflicts import FieldChange, FieldHistory
-from .headers import Column, HeaderError, find_header, is_footer
+from .headers import Column, HeaderError, find_header, footer_start, footer_text
 from .ledger_date import find_ledger_date
 from .lookups import RegionIndex  # the resources import it from here too
 from .values import CellError, text
@@ -59,6 +59,28 @@ logger = logging.getLogger(__name__)
 
 #: A lost or broken connection is no fault of any row: the whole file is refused, nothing written.
 CONNECTION_ERRORS = (OperationalError, InterfaceError)
+#: SQLSTATEs of a lock not granted in time: lock_not_available, deadlock, serialization failure.
+BUSY_SQLSTATES = {"55P03", "40P01", "40001"}
+
+
+def is_busy(exc: Exception) -> bool:
+    """Whether ``exc`` is the database refusing to wait for a lock another writer holds — SQLite's
+    "database is locked" while the job worker writes, or PostgreSQL's lock timeout or deadlock."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in BUSY_SQLSTATES or getattr(cause, "pgcode", None) in BUSY_SQLSTATES:
+        return True
+    words = str(exc).lower()
+    return "database is locked" in words or "database table is locked" in words or "busy" in words
+
+
+def system_message(exc: Exception) -> str:
+    """The Chinese file-level message for a database error that is no row's fault."""
+    if is_busy(exc):
+        return gettext(
+            "The database was busy with another write (such as a background job) and the import could not "
+            "wait for it; nothing was imported. Please confirm the import again in a moment."
+        )
+    return gettext("The database connection was lost; nothing was imported. Please try again later.")
 
 
 class _Rollback(Exception):
@@ -87,6 +109,8 @@ def _refusal(exc: DatabaseError) -> str:
 class SourceRow:
     number: int  # the row number as Excel shows it
     cells: dict[str, Any]
+    #: a signature or note line under the table (the whole row's text), not data
+    footer: str = ""
 
     def raw(self, key: str):
         return self.cells.get(key, "")
@@ -154,9 +178,47 @@ def report_lines(result: Result) -> list[str]:
     for row in result.invalid_rows:
         for column, messages in row.error_dict.items():
             lines.extend(f"第{row.number}行 {column} {message}" for message in messages)
+    for row in result.error_rows:  # import-export's own row errors, should one ever occur
+        lines.extend(f"第{row.number}行 {error.error}" for error in row.errors)
     lines.extend(f"第{number}行 {note}" for number, note in getattr(result, "notes", []))
     lines.extend(conflict_lines(result))
     return lines
+
+
+def failure_reasons(result: Result) -> list[str]:
+    """Why an import wrote nothing, for the logs: file-level messages in full, and each row with
+    its columns but not its values (they may be ID or phone numbers)."""
+    reasons = [str(error.error) for error in result.base_errors]
+    for row in result.invalid_rows:
+        reasons.append(f"第{row.number}行 " + "、".join(str(column) for column in row.error_dict))
+    for row in result.error_rows:
+        reasons.append(f"第{row.number}行 " + "；".join(str(error.error) for error in row.errors))
+    return reasons
+
+
+def log_failed_import(user, ledger: str, filename: str, result: Result | None = None, *, reason: str = "") -> None:
+    """A confirmed import that wrote nothing: a warning in the server log and a row in the
+    import log (audit's LedgerEvent, its counts carrying the reasons)."""
+    reasons = ([reason] if reason else []) + (failure_reasons(result) if result is not None else [])
+    counts = summary_counts(result) if result is not None else {"new": 0, "updated": 0, "skipped": 0, "errors": 1}
+    logger.warning(
+        "ledger import failed, nothing written: ledger=%s file=%s user=%s counts=%s reasons=%s",
+        ledger,
+        filename,
+        getattr(user, "pk", None),
+        summary_line(counts),
+        " | ".join(reasons) or "-",
+    )
+    try:
+        ledger_imported.send(
+            sender=LedgerResource,
+            user=user,
+            ledger=ledger,
+            filename=filename,
+            counts={**counts, "failed": True, "reasons": reasons[:50]},
+        )
+    except DatabaseError as exc:  # the database that failed the import may refuse the log as well
+        logger.warning("ledger import: the failed import could not be written to the import log: %s", exc)
 
 
 def conflict_lines(result: Result) -> list[str]:
@@ -444,12 +506,17 @@ class LedgerResource(resources.ModelResource):
         header_index, mapping = find_header(cells, self.columns)
         self.title_rows = cells[:header_index]
         serial = self._serial_position(cells[header_index])
+        below = cells[header_index + 1 :]
+        # The footer is read from the whole row, not only the columns this ledger reads: 审核人
+        # may sit under any header.
+        footer_at = footer_start(below)
         rows = []
-        for number, values in zip(numbers[header_index + 1 :], cells[header_index + 1 :], strict=True):
+        for index, (number, values) in enumerate(zip(numbers[header_index + 1 :], below, strict=True)):
             data = {key: values[pos] for key, pos in mapping.items()}
             if serial is not None:
                 data["__serial__"] = values[serial]
-            rows.append(SourceRow(number=number, cells=data))
+            footer = footer_text(values) if footer_at is not None and index >= footer_at else ""
+            rows.append(SourceRow(number=number, cells=data, footer=footer))
         return numbers[header_index], rows
 
     @staticmethod
@@ -489,16 +556,21 @@ class LedgerResource(resources.ModelResource):
                 filename=kwargs.get("file_name") or "",
                 counts=summary_counts(result),
             )
+        else:
+            log_failed_import(self.user, self.ledger, kwargs.get("file_name") or "", result)
         return result
 
     def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
         try:
             return self._import_rows(dataset, dry_run)
         except CONNECTION_ERRORS as exc:
-            logger.warning("ledger import: the database connection was lost: %s", type(exc).__name__)
+            logger.warning(
+                "ledger import: %s: %s",
+                "the database was busy" if is_busy(exc) else "the database connection was lost",
+                type(exc).__name__,
+            )
             result = self.get_result_class()()
-            message = gettext("The database connection was lost; nothing was imported. Please try again later.")
-            result.append_base_error(Error(ValueError(message)))
+            result.append_base_error(Error(ValueError(system_message(exc))))
             return result
 
     def _import_rows(self, dataset, dry_run):
@@ -520,9 +592,16 @@ class LedgerResource(resources.ModelResource):
         result.conflict_counts = Counter()
         problems = Problems(self)
         data_rows = []
+        # Blank and signature rows are no data: counted as skipped and listed apart (never as
+        # rows of the preview's table).
+        result.footer_rows, result.blank_rows = [], []
         for row in rows:
-            if self._is_blank(row) or is_footer(list(row.cells.values())):
-                self._add_row(result, Plan(row=row, import_type=RowResult.IMPORT_TYPE_SKIP))
+            if row.footer:
+                result.footer_rows.append((row.number, row.footer))
+                self._count_skipped(result, row)
+            elif self._is_blank(row):
+                result.blank_rows.append(row.number)
+                self._count_skipped(result, row)
             else:
                 data_rows.append(row)
         self.prepare(data_rows)
@@ -639,6 +718,13 @@ class LedgerResource(resources.ModelResource):
     def _progress(self, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(done, total)
+
+    def _count_skipped(self, result: Result, row: SourceRow) -> None:
+        """A row that is no data: in the counts (跳过), not in the rows a preview shows."""
+        row_result = self.get_row_result_class()()
+        row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        row_result.number = row.number
+        result.increment_row_result_total(row_result)
 
     def _add_row(self, result: Result, plan: Plan) -> None:
         row_result = self.get_row_result_class()()

@@ -48,7 +48,7 @@ def test_an_admin_export_keeps_its_name(admin_client, world):
 @pytest.mark.django_db
 def test_a_blank_template_keeps_its_name(admin_client, world):
     response = admin_client.get(reverse("admin:children_child_download_ledger_template"))
-    assert saved_name(response["Content-Disposition"]).endswith("-模板.xlsx")
+    assert saved_name(response["Content-Disposition"]).endswith("模板.xlsx")
 
 
 @pytest.mark.django_db
@@ -65,4 +65,4 @@ def test_a_job_result_keeps_its_name(client, world, users, settings, tmp_path):
     job = job_start(user=users["admin"], kind="visit_ledger", params={"month": "2025-01", "region": ""})
     client.force_login(users["admin"])
     response = client.get(reverse("reports:job_file", args=[job.pk]))
-    assert saved_name(response["Content-Disposition"]) == "走访台账-2025-01.xlsx"
+    assert saved_name(response["Content-Disposition"]) == "方山县“爱心妈妈”走访台账（2025年1月）.xlsx"

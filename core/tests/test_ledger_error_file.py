@@ -8,11 +8,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from children.models import Child
+from core.downloads import day_label
 from core.ledger.error_file import ERROR_FILL, REASON_HEADER
 
 from .ledger_helpers import EXPECTED, counts, county_admin, import_bytes, load_sample_regions, sample
+
+
+def to_correct():
+    """The error file's name by core.downloads' rule."""
+    return f"方山县困境儿童基础台账待更正（{day_label(timezone.localdate())}）.xlsx"
 
 
 def run(user, path, *extra):
@@ -100,7 +107,7 @@ def test_the_preview_offers_the_error_file(client, settings, tmp_path):
     assert link.startswith("data:application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(link.split(",", 1)[1]))).active
     assert sorted(marked_rows(sheet)) == [n - 1 for n in EXPECTED["children_bad_rows"]]
-    assert 'download="方山县-待更正.xlsx"' in response.content.decode()
+    assert f'download="{to_correct()}"' in response.content.decode()
     assert list((tmp_path / "uploads").iterdir()) == []  # still no copy kept
 
 
@@ -127,7 +134,7 @@ def test_a_failed_import_job_offers_the_file_to_correct_to_its_owner_only(client
     data = sample(EXPECTED["children_bad_file"]).read_bytes()
     job = job_start(user=admin, kind="import_children", upload=ContentFile(data, name="方山县.xlsx"))
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and job.result_name == "方山县-待更正.xlsx"
+    assert job.status == JobStatus.FAILED and job.result_name == to_correct()
     client.force_login(users["admin"])
     assert client.get(reverse("reports:job_file", args=[job.pk])).status_code == 404
     client.force_login(admin)

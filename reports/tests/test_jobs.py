@@ -51,7 +51,7 @@ def test_it_reports_progress_and_finishes_with_the_users_visits_of_the_month(wor
     job.refresh_from_db()
     assert (job.status, job.done, job.total, job.percent) == (JobStatus.DONE, 2, 2, 100)
     assert job.started_at and job.finished_at and job.task_id
-    assert job.result.name.startswith("jobs/") and job.result_name == "走访台账-2025-01.xlsx"
+    assert job.result.name.startswith("jobs/") and job.result_name == "方山县圪洞镇“爱心妈妈”走访台账（2025年1月）.xlsx"
     rows = _sheet_rows(job)
     assert rows[0][:5] == ["走访日期", "乡镇（街道）", "村（社区）", "儿童", "身份证号码"]
     child = world["a"]["child"]

@@ -10,8 +10,9 @@ from closing.services import stored_ledger_for
 from core.commands import ChineseCommand
 from core.permissions import MONTHLY_LEDGER, may_export
 from regions.models import Region
+from regions.scoping import user_region
 from reports.indicators import parse_month
-from reports.ledger import write_ledger
+from reports.ledger import ledger_file_name, write_ledger
 from reports.pdf import PdfUnavailable, write_ledger_pdf, xlsx_to_pdf
 
 #: The format is the output file's suffix.
@@ -27,9 +28,18 @@ class Command(ChineseCommand):
         parser.add_argument(
             "--user", help="write as this staff account: its region and its right to see full ID numbers"
         )
-        parser.add_argument("-o", "--output", required=True, help="FILE.xlsx, or FILE.pdf for the printed ledger")
+        parser.add_argument(
+            "-o",
+            "--output",
+            default=".",
+            help="FILE.xlsx, or FILE.pdf for the printed ledger; a folder (default: this one) gets the "
+            "download's name, e.g. 离石区“爱心妈妈”结对关爱台账（2025年1月）.xlsx",
+        )
+        parser.add_argument(
+            "--format", choices=["xlsx", "pdf"], default="xlsx", help="the format when --output is a folder"
+        )
 
-    def handle(self, *args, month, region, user, output, **options):
+    def handle(self, *args, month, region, user, output, format, **options):
         try:
             first = parse_month(month)
         except ValueError as error:
@@ -49,6 +59,8 @@ class Command(ChineseCommand):
             sheets = may_export(account, MONTHLY_LEDGER)
             if not sheets:
                 raise CommandError(_("%(name)s may not export the monthly ledger.") % {"name": user})
+        if Path(output).is_dir():  # the name every download of this ledger has
+            output = str(Path(output) / ledger_file_name(place or user_region(account), first, format))
         suffix = Path(output).suffix.lower()
         if suffix not in WRITERS:
             raise CommandError(_("The output file must end in .xlsx or .pdf"))
