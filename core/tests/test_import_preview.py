@@ -105,6 +105,8 @@ def test_a_preview_with_row_errors_scrolls_its_table_too(client, users, settings
     response = _preview(client, xlsx([CHILD_HEADER, child_row(1, village="无此村")]))
     html = response.content.decode()
     assert response.context["result"].invalid_rows
+    # The banner is one Chinese sentence: no ASCII full stop after the translated phrase.
+    assert "部分行未通过校验。" in html and "部分行未通过校验." not in html
     scroll = html.index('id="ledger-table-scroll"')
     assert scroll < html.index('class="import-preview ')  # unfold's table of the bad rows
 
