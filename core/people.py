@@ -8,8 +8,8 @@ Used by the history pages' 变更人 (``{% person %}``, core.templatetags.people
 read-only field that points at an account (a job's 发起人, a visit's 录入人, …; ``install``).
 """
 
-from django.contrib.auth import get_user_model
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
 

@@ -25,7 +25,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from .models import Region, StaffProfile
 from .roles import ROLES
-from .scoping import ALL, user_scope
+from .scoping import user_scope
 
 #: Role of the acting account → the roles it may give (and whose passwords it may reset).
 GRANTS = {"admin": ("township", "viewer")}

@@ -28,7 +28,8 @@ class Command(ChineseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
-            _("Created %(username)s (%(role)s, %(region)s).") % {"username": user.username, "role": role, "region": place}
+            _("Created %(username)s (%(role)s, %(region)s).")
+            % {"username": user.username, "role": role, "region": place}
         )
         self.stdout.write(
             _("One-time password (shown once; it must be changed at first login): %(password)s")
