@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, StackedInline
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
 from core.admin import ScopedAdmin
 
@@ -125,10 +126,12 @@ class RegionAdmin(ScopedAdmin):
 class StaffAccountForm(forms.Form):
     """A new staff account: the choices are the roles and regions the signed-in account may give."""
 
-    username = forms.CharField(label=_("username"), max_length=150)
-    name = forms.CharField(label=_("full name"), max_length=150, required=False)
-    role = forms.ChoiceField(label=_("role"))
-    region = forms.ModelChoiceField(label=_("assigned region"), queryset=Region.objects.none())
+    username = forms.CharField(label=_("username"), max_length=150, widget=UnfoldAdminTextInputWidget)
+    name = forms.CharField(label=_("full name"), max_length=150, required=False, widget=UnfoldAdminTextInputWidget)
+    role = forms.ChoiceField(label=_("role"), widget=UnfoldAdminSelectWidget)
+    region = forms.ModelChoiceField(
+        label=_("assigned region"), queryset=Region.objects.none(), widget=UnfoldAdminSelectWidget
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
