@@ -28,7 +28,9 @@ from core.masking import (
     phone_for,
     sees_full_identity,
 )
+from core.people import remember_request
 from core.signals import access_logged, child_record_viewed
+from regions.labels import region_label
 from regions.models import Level, Region
 
 #: Fields shown masked to users without ``children.view_full_identity``, and how to mask them.
@@ -95,7 +97,13 @@ class ScopedFormfieldsMixin:
             kwargs["widget"] = ScopedRawIdWidget(
                 db_field.remote_field, self.admin_site, using=kwargs.get("using"), queryset=kwargs["queryset"]
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.remote_field.model is Region:
+            # A village is chosen as 乡镇 › 村, as the picker's search results name it.
+            kwargs["queryset"] = kwargs["queryset"].select_related("parent")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.remote_field.model is Region:
+            field.label_from_instance = region_label
+        return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
@@ -222,6 +230,11 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         # Opening a child's record is logged (who looked at which child, and when).
         if change and obj is not None and request.method == "GET" and self.model._meta.label_lower == "children.child":
             child_record_viewed.send(sender=type(self), user=request.user, child=obj)
+        # Read-only fields naming an account link it only where this viewer may go (core.people).
+        remember_request(context["adminform"].form, request)
+        for inline in context.get("inline_admin_formsets", []):
+            for form in inline.formset.forms:
+                remember_request(form, request)
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     # -- deletion: nothing about a child is lost, only superusers delete ------------------

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Common")
 
     def ready(self):
-        from core import unfold_patches
+        from core import people, unfold_patches
 
         unfold_patches.install()
+        people.install()

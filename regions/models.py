@@ -167,8 +167,11 @@ class StaffProfile(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("staff assignment")
-        verbose_name_plural = _("staff assignments")
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+        # Create township and viewer accounts in the browser and reset their passwords
+        # (regions.accounts); the admin role has it.
+        permissions = [("manage_staff", _("Can create staff accounts and reset their passwords"))]
 
     def __str__(self):
         return f"{self.user} → {self.region}"

@@ -4,6 +4,15 @@ Codenames only: the migration resolves them against the historical Permission mo
 Deleting is left out on purpose — only superusers delete (nothing about a child is lost).
 """
 
+from django.utils.translation import gettext_lazy as _
+
+#: How a person reads each role.
+ROLE_LABELS = {
+    "admin": _("county women's federation admin"),
+    "township": _("township staff"),
+    "viewer": _("viewer (read only)"),
+}
+
 REGISTERS = {
     "regions": ["region"],
     "volunteers": ["volunteer", "volunteerteam", "training", "sector"],
@@ -23,6 +32,7 @@ ROLES = {
     # 市/县妇联管理员: everything in their region.
     "admin": _perms(["view", "add", "change"], REGISTERS)
     + [("children", "view_full_identity"), ("regions", "view_staffprofile")]
+    + [("regions", "manage_staff")]
     + _perms(["view"], {"audit": ["loginevent", "recordview", "ledgerevent", "accessevent"]})
     + _perms(["view"], {"closing": ["monthclose", "correction"]})
     + [("closing", "close_month")],

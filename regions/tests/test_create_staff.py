@@ -66,3 +66,14 @@ def test_it_leaves_accounts_to_superusers(client, users):
     assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
     # django-axes' own tables (usernames and addresses of attempts) are for superusers too.
     assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+
+
+def test_it_names_the_person_and_goes_through_the_accounts_service(regions, monkeypatch):
+    import regions.management.commands.create_staff as command
+
+    calls = []
+    original = command.staff_create
+    monkeypatch.setattr(command, "staff_create", lambda **kw: calls.append(kw) or original(**kw))
+    _create("zhao", "--region", "141128000000", "--role", "admin", "--name", "赵敏")
+    assert calls and calls[0]["by"] is None
+    assert User.objects.get(username="zhao").first_name == "赵敏"

@@ -1,12 +1,10 @@
-import secrets
-
-from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.commands import ChineseCommand
-from regions.models import Region, StaffProfile
+from regions.accounts import staff_create
+from regions.models import Region
 from regions.roles import ROLES
 
 
@@ -17,26 +15,21 @@ class Command(ChineseCommand):
         parser.add_argument("username")
         parser.add_argument("--region", required=True, help="12-digit region code")
         parser.add_argument("--role", required=True, choices=sorted(ROLES))
+        parser.add_argument("--name", default="", help="the person's name (姓名)")
 
-    @transaction.atomic
-    def handle(self, *args, username, region, role, **options):
-        username = username.strip()
-        if not username:
+    def handle(self, *args, username, region, role, name, **options):
+        if not username.strip():
             raise CommandError(_("The username is empty."))
-        if User.objects.filter(username=username).exists():
-            raise CommandError(_("The account %(username)s already exists.") % {"username": username})
         place = Region.objects.filter(code=region.strip()).first()
         if place is None:
             raise CommandError(_("No region with code %(code)s; load the regions first.") % {"code": region})
-        group = Group.objects.filter(name=role).first()
-        if group is None:
-            raise CommandError(_("The role %(role)s does not exist; run migrate first.") % {"role": role})
-        password = secrets.token_urlsafe(12)
-        user = User.objects.create_user(username=username, password=password, is_staff=True)
-        user.groups.add(group)
-        StaffProfile.objects.create(user=user, region=place, must_change_password=True)
+        try:
+            user, password = staff_create(username=username, region=place, role=role, name=name, by=None)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
-            _("Created %(username)s (%(role)s, %(region)s).") % {"username": username, "role": role, "region": place}
+            _("Created %(username)s (%(role)s, %(region)s).")
+            % {"username": user.username, "role": role, "region": place}
         )
         self.stdout.write(
             _("One-time password (shown once; it must be changed at first login): %(password)s")
