@@ -9,8 +9,11 @@ visit to a child she is currently paired with.
 
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
+
+from .models import Visit
 
 
 def creditable_mothers(user):
@@ -23,6 +26,14 @@ def creditable_mothers(user):
 
 
 class VisitorsAutocompleteView(AutocompleteJsonView):
+    def process_request(self, request):
+        # This view answers for Visit.visitors only: asked for another field it would run that
+        # field's admin search against mothers (a FieldError, a 500).
+        term, model_admin, source_field, to_field_name = super().process_request(request)
+        if (source_field.model, source_field.name) != (Visit, "visitors"):
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
     def get_queryset(self):
         queryset = creditable_mothers(self.request.user).select_related("region")
         queryset = queryset.complex_filter(self.source_field.get_limit_choices_to())

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from children.models import CardColour, Child
+from core.security import as_pk
 from volunteers.models import Volunteer
 
 from .models import Activity, Visit, VisitMode
@@ -185,7 +186,7 @@ class VisitEntryForm(forms.Form):
             return []
         current = current_mother_ids(self.child)
         if self.is_bound:
-            ticked = {int(v) for v in self.data.getlist("visitors") if str(v).isdigit()}
+            ticked = {pk for pk in map(as_pk, self.data.getlist("visitors")) if pk is not None}
         else:
             ticked = {int(getattr(v, "pk", v)) for v in self.initial.get("visitors", [])}
         shown = self.fields["visitors"].queryset.filter(Q(pk__in=current) | Q(pk__in=ticked))
@@ -259,8 +260,9 @@ class VisitAdminForm(forms.ModelForm):
     def _chosen_child(self):
         field = self.fields.get("child")
         raw = self.data.get(self.add_prefix("child")) if self.is_bound else self.initial.get("child")
-        if field is not None and raw and str(getattr(raw, "pk", raw)).isdigit():
-            return field.queryset.filter(pk=getattr(raw, "pk", raw)).first()
+        pk = as_pk(raw) if raw else None
+        if field is not None and pk is not None:
+            return field.queryset.filter(pk=pk).first()
         return self.instance.child if self.instance.child_id else None
 
     def clean(self):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from children.models import Child
 from core.idnumber import mask_id_number, normalise_text
 from core.masking import complete_identity, guardian_phone_for, sees_guardian_phone
+from core.security import as_pk
 from core.signals import access_logged, child_record_viewed
 from volunteers.models import Volunteer
 
@@ -80,9 +81,10 @@ def child_search(request):
 
 
 def _chosen_child(user, raw):
-    if not raw or not str(raw).isdigit():
+    pk = as_pk(raw)
+    if pk is None:
         return None
-    return Child.objects.for_user(user).active().select_related("region").filter(pk=raw).first()
+    return Child.objects.for_user(user).active().select_related("region").filter(pk=pk).first()
 
 
 @staff_page("activities.add_visit")

@@ -74,7 +74,7 @@ def parse_id_number(raw, *, today: datetime.date | None = None) -> IdInfo:
             code="id_number_length",
             params={"count": len(number)},
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), code="id_number_chars")
     try:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

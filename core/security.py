@@ -68,3 +68,17 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= count:
             return forwarded[-count]
     return request.META.get("REMOTE_ADDR")
+
+
+#: The largest value a BigAutoField holds.
+MAX_PK = 2**63 - 1
+
+
+def as_pk(value) -> int | None:
+    """A primary key from a request value, or None: ASCII digits only, in range. (``str.isdigit``
+    also accepts "²" and other digits ``int`` refuses, and any length: a 500, not a refusal.)"""
+    text = str(getattr(value, "pk", value) if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_PK else None

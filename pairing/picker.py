@@ -22,6 +22,7 @@ from unfold.widgets import (
 )
 
 from core.masking import phone_for, sees_full_identity
+from core.security import as_pk
 from volunteers.models import Volunteer
 
 PICKER_URL = "admin:volunteers_volunteer_picker"
@@ -79,7 +80,7 @@ class _ChosenOnly:
         )
 
     def optgroups(self, name, value, attrs=None):
-        chosen = [v for v in (str(v) for v in value) if v.isdigit()]
+        chosen = [str(pk) for pk in map(as_pk, value) if pk is not None]
         field = self.choices.field
         options = []
         if chosen:

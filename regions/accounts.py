@@ -21,9 +21,10 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 
-from .models import Region, StaffProfile
+from .models import Level, Region, StaffProfile
 from .roles import ROLES
 from .scoping import user_scope
 
@@ -78,6 +79,23 @@ def manageable_profiles(by):
     )
 
 
+def _level_fits(role: str, region: Region) -> bool:
+    """Township staff work in one township (a county-wide "township" account would see every
+    guardian's phone in the county); admins run a county or wider; viewers read any area."""
+    if role == "township":
+        return region.level == Level.TOWNSHIP
+    if role == "admin":
+        return region.level <= Level.COUNTY
+    return region.level <= Level.TOWNSHIP
+
+
+ROLE_LEVEL_MESSAGES = {
+    "township": _lazy("A township staff account belongs to a township."),
+    "admin": _lazy("An admin account belongs to a county or a wider region."),
+    "viewer": _lazy("A viewer account belongs to a township or a wider region."),
+}
+
+
 def _refuse(message):
     raise ValidationError(message)
 
@@ -89,6 +107,8 @@ def _check_grant(*, by, role: str, region: Region) -> Group:
         _refuse(_("You may not give the role %(role)s.") % {"role": role})
     if region is None or not assignable_regions(by).filter(pk=region.pk).exists():
         _refuse(_("You may only place accounts in your own region or below it."))
+    if not _level_fits(role, region):
+        _refuse(ROLE_LEVEL_MESSAGES[role])
     group = Group.objects.filter(name=role).first()
     if group is None:
         _refuse(_("The role %(role)s does not exist; run migrate first.") % {"role": role})

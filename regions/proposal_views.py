@@ -8,6 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.security import as_pk
+
 from .models import Level, Region
 from .proposals import may_add_below, next_free_code, regions_add_below
 
@@ -40,8 +42,8 @@ def regions_add_view(request):
             listed = "、".join(f"{name}（{code}）" for code, name in created) or "—"
             messages.success(request, _("Added below %(parent)s: %(listed)s") % {"parent": parent, "listed": listed})
             return redirect(f"{request.path}?parent={parent.pk}")
-    chosen = str(form["parent"].value() or "")
-    parent = form.fields["parent"].queryset.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    chosen = as_pk(form["parent"].value())
+    parent = form.fields["parent"].queryset.filter(pk=chosen).first() if chosen is not None else None
     try:
         proposed = next_free_code(parent) if parent is not None else ""
     except ValidationError as exc:

@@ -149,6 +149,23 @@ def test_the_admin_visitors_autocomplete_finds_the_current_mothers_of_the_users_
     assert {"id": str(cross["far"].pk), "text": "吴城妈妈 · 大武镇"} in results
 
 
+def test_the_visitors_autocomplete_answers_for_the_visitors_field_only(town_a, cross):
+    """Asked for another field it ran that field's admin search against mothers: a 500."""
+    url = reverse("admin:activities_visit_visitors_autocomplete")
+    params = {"app_label": "activities", "model_name": "visit", "field_name": "child", "term": "a"}
+    assert town_a.get(url, params).status_code == 403
+
+
+@pytest.mark.parametrize("odd", ["²", "１２", "٣", "9" * 30, "-1"])
+def test_odd_digits_in_a_child_or_mother_id_are_refused_not_a_500(town_a, cross, odd):
+    # str.isdigit() takes "²" and Arabic-Indic digits; int() or the database then failed.
+    assert town_a.get(reverse("activities:mother_search"), {"child": odd, "q": "妈妈"}).status_code in (200, 400, 404)
+    data = post_data(cross["child"], [cross["own"]])
+    data["visitors"] = [odd]
+    assert town_a.post(reverse(ENTRY), data).status_code in (200, 302)
+    assert town_a.get(reverse(ENTRY), {"child": odd}).status_code in (200, 404)
+
+
 def test_the_admin_visit_form_saves_a_current_mother_of_another_township(town_a, cross):
     data = post_data(cross["child"], [cross["far"]])
     data.update({"goods_value": "0", "notes": "", "correction_reason": ""})

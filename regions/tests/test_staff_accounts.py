@@ -82,6 +82,9 @@ def test_a_county_admin_cannot_give_a_role_above_or_a_region_outside_its_own(cli
         {"region": other_county["county"], "role": "viewer"},
         {"region": regions["county"].parent, "role": "viewer"},  # the city above
         {"region": regions["town_a"], "role": "superuser"},
+        # A "township" account for the whole county would see every guardian's phone in it.
+        {"region": regions["county"], "role": "township"},
+        {"region": regions["village_a1"], "role": "township"},
     ):
         response = _post(client, **data)
         assert response.status_code == 200 and "password" not in response.context, data
