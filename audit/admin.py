@@ -37,7 +37,18 @@ COUNT_LABELS = {
     "errors": _("errors"),
     "month": _("month"),
     "region": _("region"),
+    "failed": _("failed"),
+    "reasons": _("reasons"),
 }
+
+
+def _shown(value):
+    """A logged value as a person reads it: 是/否, a list one item after another."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (list, tuple)):
+        return "；".join(str(item) for item in value) or "—"
+    return value
 
 
 #: Pages an access is logged on (``AccessEvent.place``), by URL name or its ending.
@@ -103,7 +114,7 @@ class LedgerFilter(admin.SimpleListFilter):
 def _labelled(values):
     if not values:
         return "—"
-    return format_html_join("；", "{}：{}", ((COUNT_LABELS.get(k, k), v) for k, v in dict(values).items()))
+    return format_html_join("；", "{}：{}", ((COUNT_LABELS.get(k, k), _shown(v)) for k, v in dict(values).items()))
 
 
 @admin.register(LedgerEvent)

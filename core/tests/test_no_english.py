@@ -418,6 +418,19 @@ def test_the_import_log_names_ledgers_and_counts_in_chinese(client, lived_in, us
     assert "儿童台账.xlsx" in page
 
 
+def test_a_failed_import_in_the_log_reads_as_failed_with_its_reasons(client, lived_in, users):
+    from audit.models import LedgerEvent
+
+    event = LedgerEvent.objects.filter(user=users["admin"]).get()
+    event.pk = None
+    event.counts = {"new": 0, "errors": 1, "failed": True, "reasons": ["第3行 身份证号码", "第5行 性别"]}
+    event.save()
+    client.force_login(users["admin"])
+    text, _title = VisibleText.of(client.get(reverse("admin:audit_ledgerevent_change", args=[event.pk])).content.decode())
+    assert "失败：是" in text and "原因：第3行 身份证号码；第5行 性别" in text
+    assert not re.search(r"\b(failed|reasons|True)\b", text) and "[" not in text
+
+
 def test_the_access_log_names_pages_in_chinese(client, lived_in, users):
     client.force_login(users["admin"])
     text, _title = VisibleText.of(client.get(reverse("admin:audit_accessevent_changelist")).content.decode())
