@@ -11,6 +11,7 @@ from assessments.models import Assessment, AssessmentItem, AssessmentThresholds
 from assessments.services import ASSESSMENT_REASON, assessment_record
 from children.models import CardChange
 from closing.models import Correction, MonthClose, MonthState
+from regions.tests.factories import staff_user
 
 D = datetime.date(2025, 3, 10)
 
@@ -137,12 +138,14 @@ def test_township_staff_assess_their_child_from_the_profile(client, world, users
     profile = client.get(child.get_absolute_url())
     url = reverse("assessments:new", args=[child.pk])
     assert url in profile.content.decode()
+    saved = client.get(reverse("activities:visit_saved", args=[world["a"]["visit"].pk])).content.decode()
+    assert f"{url}?visit={world['a']['visit'].pk}" in saved
     response = client.post(url, form_data(items, 3, 3, visit=str(world["a"]["visit"].pk)))
     assert response.status_code == 302
     a = Assessment.objects.get()
     assert (a.chosen_colour, a.visit, a.by) == ("red", world["a"]["visit"], users["town_a"])
     page = client.get(child.get_absolute_url()).content.decode()
-    assert 'id="assessments"' in page and "✓" in page
+    assert 'id="assessments"' in page and "✓" in page and "风险评估" in page and "建议颜色" in page
 
 
 def test_the_page_shows_the_suggestion_and_refuses_an_override_without_reason(client, world, users, items):
@@ -190,7 +193,9 @@ def test_only_county_admins_edit_the_checklist_and_thresholds(client, world, use
     item = items[1][0]
     change = reverse("admin:assessments_assessmentitem_change", args=[item.pk])
     data = {"group": item.group, "text": item.text, "weight": "5", "active": "on", "order": "1"}
-    for role in ("town_a", "viewer"):
+    # An account in the admin group placed at a township is not a county admin.
+    users["town_admin"] = staff_user("town_admin", world["regions"]["town_a"], "admin")
+    for role in ("town_a", "viewer", "town_admin"):
         client.force_login(users[role])
         client.post(change, data)
         item.refresh_from_db()
