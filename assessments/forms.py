@@ -11,7 +11,9 @@ class AssessmentForm(forms.Form):
     """One checkbox per active checklist item (``item_<id>``), grouped; then the decision."""
 
     assessed_on = forms.DateField(
-        label=_("assessed on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("assessed on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     visit = forms.TypedChoiceField(label=_("visit"), required=False, coerce=int, empty_value=None)
     chosen_colour = forms.ChoiceField(
@@ -32,6 +34,7 @@ class AssessmentForm(forms.Form):
     def __init__(self, *args, items, visits, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = items
+        self.fields["assessed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["visit"].choices = [("", _("not on a visit"))] + [
             (v.pk, f"{v.visited_on:%Y-%m-%d} {v.mode}") for v in visits
         ]

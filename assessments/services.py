@@ -62,7 +62,10 @@ def assessment_record(
     colour needs ``override_reason``. When the chosen colour differs from the child's card, the
     card changes through ``child_change_colour`` (reason 评估) and the assessment keeps the link.
     """
-    if by is not None and not Child.objects.for_user(by).filter(pk=child.pk).exists():
+    # ``by`` None: the system itself (tests, commands); a person needs the permission and the child in scope.
+    if by is not None and not (
+        by.has_perm("assessments.add_assessment") and Child.objects.for_user(by).filter(pk=child.pk).exists()
+    ):
         raise PermissionDenied
     if child.status != Child.Status.ACTIVE:
         raise ValidationError(_("%(name)s has exited; an exited child is not assessed.") % {"name": child.name})

@@ -176,6 +176,9 @@ def test_the_service_refuses_a_child_out_of_scope(world, users, items):
 
     with pytest.raises(PermissionDenied):
         record(world["b"]["child"], [], by=users["town_a"])
+    with pytest.raises(PermissionDenied):  # in scope, but a viewer records nothing
+        record(world["a"]["child"], [], by=users["viewer"])
+    assert not Assessment.objects.exists()
 
 
 def test_viewers_read_but_do_not_assess(client, world, users, items):
