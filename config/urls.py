@@ -18,5 +18,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),
+    path("", include("assessments.urls")),
     path("", include("reports.urls")),
 ]

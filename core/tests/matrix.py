@@ -18,6 +18,7 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 
 from activities.models import Course, Workstation
+from assessments.services import assessment_record
 from audit.models import AccessEvent, LedgerEvent, LoginEvent, RecordView
 from children.services import child_change_colour
 from closing.models import Correction, MonthClose, MonthState
@@ -60,7 +61,16 @@ def build_rows(world, users):
         training = Training.objects.create(title=f"{town.name}培训", held_on=datetime.date(2025, 3, 1), region=town)
         training.attendees.add(w["mother"])
         user = users[f"town_{key}"]
+        assessment = assessment_record(
+            child=w["child"],
+            checked_items=[],
+            assessed_on=datetime.date(2025, 3, 1),
+            chosen_colour="red",
+            override_reason="矩阵",
+            by=None,
+        )
         made = {
+            "assessments.assessment": assessment,
             "regions.region": town,
             "regions.staffprofile": user.staff_profile,
             "children.child": w["child"],

@@ -15,6 +15,8 @@ def test_it_derives_scoped_and_shared_admins_from_the_querysets():
     shared = {m._meta.label for m in admin.site._registry if not is_scoped(m)}
     assert {"children.Child", "pairing.Pairing", "activities.Visit", "audit.RecordView"} <= labels
     assert {"children.ChildCategory", "activities.VisitMode", "children.VisitPolicy"} <= shared
+    assert "assessments.Assessment" in labels
+    assert {"assessments.AssessmentItem", "assessments.AssessmentThresholds"} <= shared
 
 
 @pytest.mark.parametrize("model,model_admin", SCOPED, ids=[m._meta.label for m, _ in SCOPED])

@@ -1,0 +1,82 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin
+
+from core.admin import ReadOnlyInline, ReadOnlyScopedAdmin
+from regions.models import Level
+from regions.scoping import ALL, user_scope
+
+from .models import Assessment, AssessmentAnswer, AssessmentItem, AssessmentThresholds
+
+
+def may_edit_checklist(user) -> bool:
+    """County admins (and above) edit the checklist and thresholds: the permission, at county level."""
+    scope = user_scope(user)
+    return scope is ALL or (scope is not None and scope.level <= Level.COUNTY)
+
+
+class CountyEditsMixin:
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and may_edit_checklist(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and may_edit_checklist(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # An item in use by past assessments is retired (in use: no), never deleted.
+        return False
+
+
+@admin.register(AssessmentItem)
+class AssessmentItemAdmin(CountyEditsMixin, SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["text", "group", "weight", "active", "order"]
+    list_editable = ["weight", "active", "order"]
+    list_filter = ["group", "active"]
+    search_fields = ["text"]
+    fields = ["group", "text", "weight", "active", "order"]
+
+
+@admin.register(AssessmentThresholds)
+class AssessmentThresholdsAdmin(CountyEditsMixin, SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["__str__", "yellow_from", "red_from"]
+    fields = ["yellow_from", "red_from"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not AssessmentThresholds.objects.exists()
+
+
+class AnswerInline(ReadOnlyInline):
+    model = AssessmentAnswer
+    fields = ["item", "checked", "weight"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item")
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyScopedAdmin):
+    """Read-only: assessments are recorded on the assessment page (from the child's profile)."""
+
+    list_display = ["child", "assessed_on", "score", "suggested_colour", "chosen_colour", "override_reason", "by"]
+    list_filter = ["chosen_colour", "suggested_colour", "assessed_on"]
+    list_select_related = ["child", "by"]
+    search_fields = ["child__name"]
+    fields = [
+        "child",
+        "assessed_on",
+        "by",
+        "visit",
+        "score",
+        "yellow_from",
+        "red_from",
+        "suggested_colour",
+        "chosen_colour",
+        "override_reason",
+        "notes",
+        "card_change",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [AnswerInline]
