@@ -194,3 +194,29 @@ def split_place(value: str) -> tuple[str, str]:
 
 def join_place(province: str, city: str) -> str:
     return f"{province}{city}" if province and city and province != city else province or city
+
+
+def profile_family(user, child) -> dict:
+    """The profile's 家庭与监护 section: the numbers as ``user`` may see them (core.masking: ID
+    numbers masked for every role without the full-identity permission; the family's phones as
+    the guardian's phone, full for township staff on this one child's page)."""
+    from core.masking import guardian_phone_for, id_number_for
+
+    def parent(prefix):
+        status = getattr(child, f"{prefix}_status")
+        return {
+            "name": getattr(child, f"{prefix}_name"),
+            "id_number": id_number_for(user, getattr(child, f"{prefix}_id_number")),
+            "status": getattr(child, f"get_{prefix}_status_display")() if status else "",
+            "place": join_place(getattr(child, f"{prefix}_work_province"), getattr(child, f"{prefix}_work_city")),
+            "phone": guardian_phone_for(user, getattr(child, f"{prefix}_phone")),
+        }
+
+    return {
+        "father": parent("father"),
+        "mother": parent("mother"),
+        "guardian_id_number": id_number_for(user, child.guardian_id_number),
+        "income_sources": labels_of(IncomeSource, child.income_sources),
+        "aid_received": labels_of(Aid, child.aid_received),
+        "warnings": family_warnings(child),
+    }

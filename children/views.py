@@ -11,6 +11,7 @@ from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Volunteer
 
+from .family import profile_family
 from .models import CardChange, Child
 
 
@@ -68,6 +69,7 @@ def child_profile(request, pk):
             "card_changes": child.card_changes.all(),
             "pairings": pairings,
             "visits": child.visits.all(),
+            "family": profile_family(user, child),
             "can_add_visit": user.has_perm("activities.add_visit") and child.status == Child.Status.ACTIVE,
         },
     )
