@@ -253,3 +253,63 @@ def test_an_export_imports_again_into_the_same_family_record(users, family_child
     workbook.save(buffer)
     result = import_bytes("children", buffer.getvalue(), users["admin"])
     assert counts(result)["errors"] == 0 and counts(result)["updated"] == 0, errors(result)
+
+
+# -- the admin form -----------------------------------------------------------------------
+
+
+def _admin_add(client, village, **family):
+    from children.tests.factories import make_id_number
+
+    data = {
+        "name": "戊童",
+        "id_number": make_id_number("141128100001"),
+        "category": ChildCategory.objects.get(name="事实无人抚养儿童").pk,
+        "region": village.pk,
+        "card_colour": "green",
+        "status": "active",
+        "entered_on": datetime.date.today().isoformat(),
+        "card_changes-TOTAL_FORMS": "0",
+        "card_changes-INITIAL_FORMS": "0",
+        "visits-TOTAL_FORMS": "0",
+        "visits-INITIAL_FORMS": "0",
+        **family,
+    }
+    return client.post(reverse("admin:children_child_add"), data, follow=True)
+
+
+def test_the_admin_form_saves_the_family_and_warns_without_blocking(client, users, regions):
+    client.force_login(users["admin"])
+    response = _admin_add(
+        client,
+        regions["village_a1"],
+        father_status="imprisoned",
+        mother_status="home",
+        father_id_number=FATHER_ID,
+        aid_received=["dibao", "medical"],
+        income_sources=["farming"],
+        boarding="true",
+        guardianship_rating="poor",
+        guardianship_rated_on="2025-04-01",
+    )
+    child = Child.objects.get(name="戊童")
+    assert (child.father_status, child.father_id_number, child.boarding) == ("imprisoned", FATHER_ID, True)
+    assert child.aid_received == ["dibao", "medical"] and child.income_sources == ["farming"]
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("儿童类别为事实无人抚养儿童，但父母状况与之不符" in m for m in messages), messages
+
+
+def test_the_admin_form_refuses_a_migrant_parent_without_a_place_in_chinese(client, users, regions):
+    client.force_login(users["admin"])
+    response = _admin_add(client, regions["village_a1"], father_status="migrant", aid_received=["nonsense"])
+    page = response.content.decode()
+    assert "外出务工的父母须填写务工地点（省、市）。" in page
+    assert "nonsense" in page or "选择" in page
+    assert not Child.objects.filter(name="戊童").exists()
+
+
+def test_a_masked_role_sees_the_family_numbers_masked_on_the_admin_form(client, users, family_child):
+    client.force_login(users["viewer"])
+    page = page_text(client.get(reverse("admin:children_child_change", args=[family_child.pk])))
+    assert "丁父" in page
+    assert FATHER_ID not in page and CARER_ID not in page and FATHER_PHONE not in page
