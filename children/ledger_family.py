@@ -332,3 +332,10 @@ def family_export(child, mask_id, mask_phone) -> list:
         *[("是" if aid in (child.aid_received or []) else "否") for aid, _names in AID_FLAG_COLUMNS],
     ]
     return row
+
+
+#: Drop-down lists of the blank template (core.ledger.template): the words exports write.
+TEMPLATE_CHOICES = {
+    **{key: [names[0] for names in words.values()] for key, words in CHOICE_COLUMNS.items()},
+    **{key: ["是", "否"] for key in ["boarding", *[f"aid_{aid}" for aid, _names in AID_FLAG_COLUMNS]]},
+}

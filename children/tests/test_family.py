@@ -313,3 +313,13 @@ def test_a_masked_role_sees_the_family_numbers_masked_on_the_admin_form(client, 
     page = page_text(client.get(reverse("admin:children_child_change", args=[family_child.pk])))
     assert "丁父" in page
     assert FATHER_ID not in page and CARER_ID not in page and FATHER_PHONE not in page
+
+
+def test_the_blank_template_has_the_family_columns_with_their_choices(users):
+    from core.ledger.template import build_template
+
+    book = openpyxl.load_workbook(io.BytesIO(build_template(ChildResource, users["admin"])))
+    headers = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c]
+    assert {"父亲状况", "母亲务工地点", "委托监护人身份证号", "监护类型", "是否寄宿", "享受低保"} <= set(headers)
+    options = {col[0].value: [c.value for c in col[1:] if c.value] for col in book["选项"].iter_cols()}
+    assert options["父亲状况"][:3] == ["外出务工", "在家", "离异不在身边"]
