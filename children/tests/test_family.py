@@ -181,17 +181,20 @@ FATHER_PHONE, MOTHER_PHONE = "13712345671", "13712345672"
 
 @pytest.fixture
 def family_child(world, users):
-    return ChildFactory(
+    """A child whose family's numbers were corrected once: the history shows the change."""
+    child = ChildFactory(
         name="丁童",
         region=world["regions"]["village_a1"],
         father_name="丁父",
-        father_id_number=FATHER_ID,
-        father_phone=FATHER_PHONE,
+        father_id_number=CARER_ID,
+        father_phone=MOTHER_PHONE,
         mother_id_number=MOTHER_ID,
-        mother_phone=MOTHER_PHONE,
         guardian_name="丁奶奶",
-        guardian_id_number=CARER_ID,
     )
+    child.father_id_number, child.father_phone = FATHER_ID, FATHER_PHONE
+    child.mother_phone, child.guardian_id_number = MOTHER_PHONE, CARER_ID
+    child.save()
+    return child
 
 
 @pytest.mark.security
