@@ -19,7 +19,6 @@ so they are not translated.
 import datetime
 from collections.abc import Collection, Iterable
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 from django.db import models, transaction
 from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, TextField, Value
@@ -27,7 +26,6 @@ from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, Extra
 from django.utils import timezone
 
 from activities.models import Activity, Visit
-from children.ledger_family import FAMILY_COLUMNS, FAMILY_FIELDS, family_export
 from children.models import CardColour, Child, Gender
 from core.downloads import document_title, download_name
 from core.idnumber import mask_id_number, mask_phone
@@ -42,14 +40,6 @@ from . import ledger_print
 from .indicators import Indicators, Scope, compute, month_end, percent
 from .ledger_print import CODE, DATE, INT, LINES, MONEY, NUMBER, SERIAL, SHORT, TEXT, Col
 
-#: The family fields the 基础台账 reads (children.ledger_family writes them in its columns' order).
-LEDGER_FAMILY_FIELDS = FAMILY_FIELDS
-FAMILY_WIDTHS = {"father_id_number": 17.5, "mother_id_number": 17.5, "guardian_id_number": 17.5,
-                 "father_phone": 10.5, "mother_phone": 10.5, "guardian_notified_on": 9, "guardianship_rated_on": 9,
-                 "guardianship_type": 8, "aid_received": 8, "income_sources": 8}  # fmt: skip
-FAMILY_KINDS = {"father_id_number": CODE, "mother_id_number": CODE, "guardian_id_number": CODE,
-                "father_phone": CODE, "mother_phone": CODE, "guardian_notified_on": DATE,
-                "guardianship_rated_on": DATE}  # fmt: skip
 EXCEL_MAX_ROWS = 1_048_576
 CHUNK = 2000
 
@@ -287,7 +277,6 @@ class LedgerRows:
                 "last_contact",
                 "next_due",
                 "notes",
-                *LEDGER_FAMILY_FIELDS,
             )
         )
 
@@ -440,8 +429,6 @@ CHILD_COLUMNS = [
     Col("最近走访", 9, DATE),
     Col("下次走访", 9, DATE),
     Col("备注", 5, TEXT),
-    # 家庭与监护, 健康与就学, 户籍与救助 (issue 14): the register's import headers
-    *[Col(c.label, FAMILY_WIDTHS.get(c.key, 6), FAMILY_KINDS.get(c.key, TEXT)) for c in FAMILY_COLUMNS],
 ]
 
 
@@ -450,8 +437,7 @@ def _children_sheet(book, rows, id_no, phone, birth=_as_is) -> int:
     genders, colours = _labels(Gender.choices), _labels(CardColour.choices)
     for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
         (name, gender, number, born, category, difficulties, colour, town, village, address, school, grade,
-         guardian, relation, guardian_phone, last_contact, next_due, notes) = row[:18]  # fmt: skip
-        family = SimpleNamespace(**dict(zip(LEDGER_FAMILY_FIELDS, row[18:], strict=True)))
+         guardian, relation, guardian_phone, last_contact, next_due, notes) = row  # fmt: skip
         sheet.write(
             [
                 n,
@@ -473,7 +459,6 @@ def _children_sheet(book, rows, id_no, phone, birth=_as_is) -> int:
                 last_contact,
                 next_due,
                 notes,
-                *family_export(family, id_no, phone),
             ]
         )
     return sheet.rows
