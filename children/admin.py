@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Case, Value, When
 from django.db.models.functions import ExtractYear
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 from unfold.decorators import action, display
@@ -8,6 +9,7 @@ from unfold.decorators import action, display
 from activities.models import Visit
 from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ReadOnlyScopedAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
+from core.masking import id_number_for, phone_for
 
 from .actions import (
     change_card_colour,
@@ -17,6 +19,7 @@ from .actions import (
     exit_programme,
     pair_with_mothers,
 )
+from .family import family_warnings
 from .filters import AgeLimitFilter, PairingStatusFilter, VisitStatusFilter, overdue_red_first
 from .forms import ChildAdminForm
 from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
@@ -110,7 +113,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
     search_fields = ["name", "id_number", "guardian_name", "guardian_phone"]
     list_select_related = ["category", "region", "region__parent"]
     autocomplete_fields = ["region", "category", "difficulties"]
-    readonly_fields = ["gender", "birth_date", "created_at", "updated_at"]
+    readonly_fields = ["gender", "birth_date", "family_warning", "created_at", "updated_at"]
     inlines = [CardChangeInline, LatestVisitsInline]
     actions = [change_card_colour, exit_programme, pair_with_mothers]
     actions_detail = ["change_colour_detail", "exit_detail"]
@@ -119,11 +122,67 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
     fieldsets = [
         (None, {"fields": ["name", "id_number", ("gender", "birth_date")]}),
         (_("Situation"), {"fields": ["category", "difficulties", "card_colour", "notes"]}),
-        (_("Where the child lives"), {"fields": ["region", "address", "school", "grade"]}),
-        (_("Guardian"), {"fields": ["guardian_name", "guardian_relation", "guardian_phone"]}),
+        (_("Where the child lives"), {"fields": ["region", "address"]}),
+        (
+            _("Family and guardianship"),
+            {
+                "fields": [
+                    "family_warning",
+                    ("father_name", "father_id_number", "father_phone"),
+                    ("father_status", "father_work_province", "father_work_city"),
+                    ("mother_name", "mother_id_number", "mother_phone"),
+                    ("mother_status", "mother_work_province", "mother_work_city"),
+                    ("guardian_name", "guardian_relation", "guardian_phone"),
+                    ("guardian_id_number", "guardian_address", "guardian_notified_on"),
+                    "guardianship_type",
+                    ("guardianship_rating", "guardianship_rated_on"),
+                ]
+            },
+        ),
+        (
+            _("Health and schooling"),
+            {
+                "fields": [
+                    "health_status",
+                    ("disability_category", "disability_grade", "illness"),
+                    ("school_stage", "boarding"),
+                    ("school", "grade"),
+                ]
+            },
+        ),
+        (
+            _("Household registration and aid"),
+            {"fields": ["ethnicity", ("hukou_place", "hukou_type"), "income_sources", "aid_received"]},
+        ),
         (_("Status"), {"fields": ["entered_on", "status", "exit_reason", "exited_on"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
+
+    @admin.display(description=_("check"))
+    def family_warning(self, obj):
+        """事实无人抚养儿童 against the parents' statuses: a warning, never a block."""
+        warnings = family_warnings(obj) if obj is not None and obj.pk else []
+        return format_html_join("", '<p style="color:#b45309">⚠ {}</p>', ((w,) for w in warnings)) or "—"
+
+    @admin.display(description=_("father's ID number"))
+    def masked_father_id_number(self, obj):
+        return id_number_for(None, obj.father_id_number)
+
+    @admin.display(description=_("mother's ID number"))
+    def masked_mother_id_number(self, obj):
+        return id_number_for(None, obj.mother_id_number)
+
+    @admin.display(description=_("guardian's ID number"))
+    def masked_guardian_id_number(self, obj):
+        return id_number_for(None, obj.guardian_id_number)
+
+    @admin.display(description=_("father's phone"))
+    def masked_father_phone(self, obj):
+        return phone_for(None, obj.father_phone)
+
+    @admin.display(description=_("mother's phone"))
+    def masked_mother_phone(self, obj):
+        return phone_for(None, obj.mother_phone)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_visit_schedule().annotate(colour_rank=COLOUR_RANK)
@@ -141,6 +200,8 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         return detail_form_action(self, request, object_id, **exit_child(request))
 
     def save_model(self, request, obj, form, change):
+        for warning in family_warnings(obj):
+            messages.warning(request, warning)
         if change:
             super().save_model(request, obj, form, change)
         else:  # through the service: the first colour is a card change like every later one

@@ -9,12 +9,29 @@ from django.utils.translation import gettext as _
 from core.idnumber import parse_id_number
 from core.masking import refuse_registration
 
+from .family import Aid, IncomeSource
 from .models import Child
+
+
+class ChoiceListField(forms.TypedMultipleChoiceField):
+    """A JSON list of choices (income sources, aid) as ticks."""
+
+    def __init__(self, *, choices, **kwargs):
+        kwargs.pop("encoder", None), kwargs.pop("decoder", None), kwargs.pop("max_length", None)
+        super().__init__(choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs)
+
+    def prepare_value(self, value):
+        return value or []
 
 
 class ChildAdminForm(forms.ModelForm):
     #: Set by ChildAdmin.get_form: the account whose scope decides what a clash may say.
     user = None
+
+    income_sources = ChoiceListField(
+        choices=IncomeSource.choices, label=Child._meta.get_field("income_sources").verbose_name
+    )
+    aid_received = ChoiceListField(choices=Aid.choices, label=Child._meta.get_field("aid_received").verbose_name)
 
     def clean_id_number(self):
         raw = self.cleaned_data["id_number"]

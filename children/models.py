@@ -9,6 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from children.family import (
+    DisabilityCategory,
+    DisabilityGrade,
+    GuardianshipRating,
+    GuardianshipType,
+    HealthStatus,
+    HukouType,
+    ParentStatus,
+    SchoolStage,
+    validate_aid_list,
+    validate_income_list,
+)
 from core.idnumber import FEMALE, MALE, parse_id_number, validate_id_number, validate_phone
 from core.models import Lookup, TimeStamped
 from regions.scoping import ScopedQuerySet
@@ -262,6 +274,57 @@ class Child(TimeStamped):
     guardian_name = models.CharField(_("guardian"), max_length=50, blank=True)
     guardian_relation = models.CharField(_("guardian's relation"), max_length=20, blank=True)
     guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True, validators=[validate_phone])
+    # 家庭与监护: the parents, and the actual guardian or entrusted carer above (委托照护人).
+    father_name = models.CharField(_("father's name"), max_length=50, blank=True)
+    father_id_number = models.CharField(
+        _("father's ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    father_status = models.CharField(_("father's situation"), max_length=12, choices=ParentStatus.choices, blank=True)
+    father_work_province = models.CharField(_("father works in (province)"), max_length=20, blank=True)
+    father_work_city = models.CharField(_("father works in (city)"), max_length=20, blank=True)
+    father_phone = models.CharField(_("father's phone"), max_length=20, blank=True, validators=[validate_phone])
+    mother_name = models.CharField(_("mother's name"), max_length=50, blank=True)
+    mother_id_number = models.CharField(
+        _("mother's ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    mother_status = models.CharField(_("mother's situation"), max_length=12, choices=ParentStatus.choices, blank=True)
+    mother_work_province = models.CharField(_("mother works in (province)"), max_length=20, blank=True)
+    mother_work_city = models.CharField(_("mother works in (city)"), max_length=20, blank=True)
+    mother_phone = models.CharField(_("mother's phone"), max_length=20, blank=True, validators=[validate_phone])
+    guardian_id_number = models.CharField(
+        _("guardian's ID number"), max_length=18, blank=True, validators=[validate_id_number]
+    )
+    guardian_address = models.CharField(_("guardian's address"), max_length=200, blank=True)
+    #: 未成年人保护法 art. 22–23: the school and the village committee told in writing of the carer.
+    guardian_notified_on = models.DateField(_("school and village committee told in writing on"), null=True, blank=True)
+    guardianship_type = models.CharField(
+        _("guardianship type"), max_length=14, choices=GuardianshipType.choices, blank=True
+    )
+    guardianship_rating = models.CharField(
+        _("guardianship rating"), max_length=4, choices=GuardianshipRating.choices, blank=True
+    )
+    guardianship_rated_on = models.DateField(_("guardianship rated on"), null=True, blank=True)
+    # 健康与就学
+    health_status = models.CharField(_("health"), max_length=8, choices=HealthStatus.choices, blank=True)
+    disability_category = models.CharField(
+        _("disability category"), max_length=12, choices=DisabilityCategory.choices, blank=True
+    )
+    disability_grade = models.CharField(
+        _("disability grade"), max_length=1, choices=DisabilityGrade.choices, blank=True
+    )
+    illness = models.CharField(_("illness"), max_length=100, blank=True)
+    school_stage = models.CharField(_("schooling"), max_length=14, choices=SchoolStage.choices, blank=True)
+    boarding = models.BooleanField(_("boards at school"), null=True, blank=True)
+    # 户籍与救助
+    ethnicity = models.CharField(_("ethnic group"), max_length=20, blank=True)
+    hukou_place = models.CharField(_("household registration place"), max_length=100, blank=True)
+    hukou_type = models.CharField(
+        _("household registration type"), max_length=16, choices=HukouType.choices, blank=True
+    )
+    income_sources = models.JSONField(
+        _("family income sources"), default=list, blank=True, validators=[validate_income_list]
+    )
+    aid_received = models.JSONField(_("aid received"), default=list, blank=True, validators=[validate_aid_list])
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     exit_reason = models.CharField(_("exit reason"), max_length=20, choices=ExitReason.choices, blank=True)
     exited_on = models.DateField(_("exited on"), null=True, blank=True)
@@ -282,6 +345,71 @@ class Child(TimeStamped):
                 condition=models.Q(card_colour__in=CardColour.values), name="child_card_colour_valid"
             ),
             models.CheckConstraint(condition=models.Q(status__in=["active", "exited"]), name="child_status_valid"),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{p}_status__in": ["", *ParentStatus.values]}),
+                    name=f"child_{p}_status_valid",
+                    violation_error_message=_("Unknown parent situation."),
+                )
+                for p in ("father", "mother")
+            ],
+            # 外出务工 needs the place (the province at least).
+            *[
+                models.CheckConstraint(
+                    condition=~models.Q(**{f"{p}_status": ParentStatus.MIGRANT})
+                    | ~models.Q(**{f"{p}_work_province": ""}),
+                    name=f"child_{p}_migrant_has_place",
+                    violation_error_message=_("A parent working away from home needs the place (province and city)."),
+                )
+                for p in ("father", "mother")
+            ],
+            models.CheckConstraint(
+                condition=models.Q(guardianship_type__in=["", *GuardianshipType.values]),
+                name="child_guardianship_type_valid",
+                violation_error_message=_("Unknown guardianship type."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(guardianship_rating__in=["", *GuardianshipRating.values]),
+                name="child_guardianship_rating_valid",
+                violation_error_message=_("Unknown guardianship rating."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(guardianship_rating="") | models.Q(guardianship_rated_on__isnull=False),
+                name="child_guardianship_rating_dated",
+                violation_error_message=_("A guardianship rating needs the date it was made."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(health_status__in=["", *HealthStatus.values]),
+                name="child_health_valid",
+                violation_error_message=_("Unknown health status."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(health_status=HealthStatus.DISABLED)
+                | (~models.Q(disability_category="") & ~models.Q(disability_grade="")),
+                name="child_disability_has_category_and_grade",
+                violation_error_message=_("A disabled child needs the disability category and grade."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(health_status=HealthStatus.DISABLED)
+                | (models.Q(disability_category="") & models.Q(disability_grade="")),
+                name="child_disability_only_when_disabled",
+                violation_error_message=_("A disability category or grade is given only when the child is disabled."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(health_status=HealthStatus.ILL) | ~models.Q(illness=""),
+                name="child_illness_named",
+                violation_error_message=_("An ill child needs the illness named."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(school_stage__in=["", *SchoolStage.values]),
+                name="child_school_stage_valid",
+                violation_error_message=_("Unknown schooling stage."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hukou_type__in=["", *HukouType.values]),
+                name="child_hukou_type_valid",
+                violation_error_message=_("Unknown household registration type."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "card_colour"], name="child_status_colour")]
         permissions = [("view_full_identity", _("Can view full ID and phone numbers"))]

@@ -13,6 +13,8 @@ from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Pl
 from core.ledger.values import CellError, parse_colour, parse_date, parse_gender, split_list, text
 from core.masking import birth_date_for
 
+from .ledger_family import FAMILY_COLUMNS, ID_COLUMNS, PHONE_COLUMNS, family_export, family_values
+
 GENDER_LABELS = {"M": "男", "F": "女"}
 COLOUR_LABELS = {"red": "红", "yellow": "黄", "green": "绿"}
 
@@ -30,19 +32,20 @@ class ChildResource(LedgerResource):
         column("category", ("儿童类别", "类别"), required=True),
         column("difficulties", ("困境类型", "困境类别")),
         column("colour", ("三色卡", "卡片颜色")),
-        column("guardian_name", ("监护人姓名", "监护人")),
-        column("guardian_relation", ("与儿童关系", "监护关系")),
-        column("guardian_phone", ("监护人电话", "联系电话")),
+        column("guardian_name", ("监护人姓名", "监护人", "委托监护人姓名", "委托照护人姓名", "实际监护人姓名")),
+        column("guardian_relation", ("与儿童关系", "监护关系", "委托监护人与儿童关系", "与委托监护人关系")),
+        column("guardian_phone", ("监护人电话", "联系电话", "委托监护人电话", "委托照护人电话", "监护人联系电话")),
         column("school", ("就读学校", "学校")),
         column("grade", ("年级", "就读年级")),
         column("address", ("家庭住址", "现住址", "住址")),
         column("notes", ("备注",)),
         column("entered_on", ("纳入日期", "纳入时间", "建档日期")),
+        *FAMILY_COLUMNS,
     ]
 
     #: the look-ups come from the scoped caches; the ID number, phone and colour were checked
     #: by plan_row with the same validators
-    clean_exclude = ["category", "region", "id_number", "guardian_phone", "card_colour"]
+    clean_exclude = ["category", "region", "id_number", "guardian_phone", "card_colour", *ID_COLUMNS, *PHONE_COLUMNS]
     field_columns = {"card_colour": "colour", "region": "village"}
 
     class Meta:
@@ -125,6 +128,7 @@ class ChildResource(LedgerResource):
         colour = self.cell(row, "colour", problems, parse_colour)
         phone = self.phone(row, "guardian_phone", problems)
         entered_on = self.entered_on(row, problems)
+        family = family_values(self, row, problems, self.existing.get(number) if number else None)
         if number is None or name is None:
             return None
         if number in self.seen:
@@ -155,6 +159,7 @@ class ChildResource(LedgerResource):
             "guardian_relation": text(row.raw("guardian_relation")),
             "guardian_phone": phone or "",
             "notes": text(row.raw("notes")),
+            **family,
         }
         if entered_on:  # else a new child is entered today (the field's default), a known one keeps its date
             values["entered_on"] = entered_on
@@ -268,4 +273,5 @@ class ChildResource(LedgerResource):
                 child.address,
                 child.notes,
                 child.entered_on,
+                *family_export(child, self.mask_id, self.mask_phone),
             ]

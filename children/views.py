@@ -12,6 +12,7 @@ from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
 from volunteers.models import Volunteer
 
+from .family import profile_family
 from .models import CardChange, Child
 
 
@@ -69,6 +70,7 @@ def child_profile(request, pk):
             "card_changes": child.card_changes.all(),
             "pairings": pairings,
             "visits": child.visits.all(),
+            "family": profile_family(user, child),
             "can_add_visit": user.has_perm("activities.add_visit") and child.status == Child.Status.ACTIVE,
             **assessment_profile_context(user, child),
         },

@@ -39,6 +39,9 @@ SENSITIVE_FIELDS = {
     "phone": phone_for,
     "guardian_phone": phone_for,
     "birth_date": lambda user, value: mask_birth_date(value),
+    # the child's family (issue 14); their masked_<name> columns are children.admin's
+    **dict.fromkeys(["father_id_number", "mother_id_number", "guardian_id_number"], id_number_for),
+    **dict.fromkeys(["father_phone", "mother_phone"], phone_for),
 }
 #: Fields a masked role may neither filter on (``?birth_date__lt=``) nor search by a part of.
 ORACLE_FIELDS = IDENTITY_FIELDS | {"birth_date"}

@@ -24,7 +24,10 @@ from core.signals import access_logged
 FULL_IDENTITY_PERMISSION = "children.view_full_identity"
 
 #: Field names holding an ID or phone number, wherever they are (child, mother, guardian).
-IDENTITY_FIELDS = frozenset({"id_number", "phone", "guardian_phone"})
+IDENTITY_FIELDS = frozenset({"id_number", "phone", "guardian_phone"} | {
+    # the child's family (issue 14): parents' and the entrusted carer's numbers
+    "father_id_number", "father_phone", "mother_id_number", "mother_phone", "guardian_id_number",
+})  # fmt: skip
 
 #: The one answer when a number is registered outside the user's scope (admin forms and
 #: imports): it says nothing about where, names who can find out, and the attempt is logged.

@@ -37,6 +37,10 @@ def build_template(resource_class, user) -> bytes:
     lists = choice_lists(user)
     if resource_class.ledger == "pairings":
         lists["mode"] = ["一对一", "多对一"]
+    if resource_class.ledger == "children":  # the family's choices (issue 14)
+        from children.ledger_family import TEMPLATE_CHOICES
+
+        lists.update(TEMPLATE_CHOICES)
     buffer, workbook = new_workbook()
     headers = [c.label for c in resource_class.columns]
     writer = LedgerWriter(workbook, resource_class.title, headers)
