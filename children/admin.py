@@ -8,6 +8,7 @@ from unfold.decorators import action, display
 from activities.models import Visit
 from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ReadOnlyScopedAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
+from safeguarding.filters import ConsentFilter
 
 from .actions import (
     change_card_colour,
@@ -106,6 +107,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         "difficulties",
         "status",
         "created_at",
+        ConsentFilter,
     ]
     search_fields = ["name", "id_number", "guardian_name", "guardian_phone"]
     list_select_related = ["category", "region", "region__parent"]

@@ -9,6 +9,7 @@ from activities.models import Visit, VisitPhoto
 from core.masking import age_for, birth_date_for, guardian_phone_for, id_number_for, phone_for, sees_guardian_phone
 from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
+from safeguarding.panels import profile_safeguard
 from volunteers.models import Volunteer
 
 from .models import CardChange, Child
@@ -68,6 +69,7 @@ def child_profile(request, pk):
             "card_changes": child.card_changes.all(),
             "pairings": pairings,
             "visits": child.visits.all(),
+            "safeguard": profile_safeguard(user, child),
             "can_add_visit": user.has_perm("activities.add_visit") and child.status == Child.Status.ACTIVE,
         },
     )

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("children.urls")),
     path("", include("reports.urls")),
+    path("", include("safeguarding.urls")),
 ]
