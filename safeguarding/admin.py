@@ -167,7 +167,9 @@ class ConsentAdmin(ScopedAdmin):
     def scan_link(self, obj):
         if obj is None or not obj.scan:
             return "—"
-        return format_html('<a href="{}">{}</a>', reverse("safeguarding:consent_scan", args=[obj.pk]), _("open"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("safeguarding:consent_scan", args=[obj.pk]), _("open the form")
+        )
 
     def save_model(self, request, obj, form, change):
         consent_save(consent=obj, scan=form.cleaned_data.get("scan_upload"), by=request.user)

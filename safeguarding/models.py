@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level
@@ -39,8 +40,8 @@ class ReportKind(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    OPEN = "open", _("open")
-    CLOSED = "closed", _("closed")
+    OPEN = "open", pgettext_lazy("mandatory report", "open")
+    CLOSED = "closed", pgettext_lazy("mandatory report", "closed")
 
 
 class MandatoryReportQuerySet(ScopedQuerySet):
@@ -70,10 +71,10 @@ class MandatoryReport(models.Model):
     police_receipt = models.CharField(_("police receipt number"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
     outcome = models.TextField(_("outcome"), blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("mandatory report", "closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
+        verbose_name=pgettext_lazy("mandatory report", "closed by"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
