@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.models import Level, ancestor_code
 
+from .alerts import forget
 from .models import (
     Alert,
     Consent,
@@ -69,10 +70,17 @@ def report_file(
         raise ValidationError({"observed_at": _("The time seen cannot be in the future.")})
     report.full_clean(exclude=["reported_by"])
     report.save()
-    Alert.objects.bulk_create(
+    alerts = Alert.objects.bulk_create(
         [Alert(report=report, recipient=user) for user in alert_recipients(child) if user.pk != by.pk]
     )
+    _forget_seen_by(report, extra=[a.recipient_id for a in alerts])
     return report
+
+
+def _forget_seen_by(report, extra=()):
+    """The badge and dashboard of everyone alerted, the reporter and ``extra`` change now."""
+    ids = {report.reported_by_id, *extra, *Alert.objects.filter(report=report).values_list("recipient_id", flat=True)}
+    transaction.on_commit(lambda: forget(ids))
 
 
 @transaction.atomic
@@ -87,6 +95,7 @@ def report_update(*, report: MandatoryReport, by, **fields) -> MandatoryReport:
             setattr(report, name, fields[name])
     report.full_clean(exclude=["reported_by", "closed_by"])
     report.save()
+    _forget_seen_by(report)
     return report
 
 
@@ -109,11 +118,14 @@ def report_close(*, report: MandatoryReport, outcome: str, by) -> MandatoryRepor
     report.closed_at = timezone.now()
     report.closed_by = by
     report.save()
+    _forget_seen_by(report, extra=[by.pk])
     return report
 
 
 def alerts_mark_read(*, report: MandatoryReport, user) -> int:
-    return Alert.objects.filter(report=report, recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    read = Alert.objects.filter(report=report, recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    forget([user.pk])
+    return read
 
 
 # --- consent ------------------------------------------------------------------------------------

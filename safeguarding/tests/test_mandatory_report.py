@@ -74,6 +74,8 @@ def test_the_alert_badge_costs_one_query_and_goes_once_the_report_is_opened(
     request.user = users["admin"]
     with django_assert_max_num_queries(1):
         assert environment_callback(request)[1] == "danger"
+    with django_assert_max_num_queries(0):  # from the cache on the next pages
+        assert environment_callback(request)[1] == "danger"
     client.force_login(users["admin"])
     assert client.get(reverse(CHANGE, args=[report.pk])).status_code == 200
     assert environment_callback(request) is None
@@ -185,3 +187,11 @@ def test_the_report_list_is_a_fixed_number_of_queries(client, world, users, djan
     client.get(reverse(LIST))
     with django_assert_max_num_queries(14):
         assert client.get(reverse(LIST)).status_code == 200
+
+
+def test_the_dashboard_forgets_a_closed_report_at_once(client, users, report, django_capture_on_commit_callbacks):
+    client.force_login(users["admin"])
+    assert client.get(reverse("admin:index")).context["dashboard_safeguard"]["open_count"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        report_close(report=report, outcome="已妥善安置", by=users["admin"])
+    assert client.get(reverse("admin:index")).context["dashboard_safeguard"]["open_count"] == 0
