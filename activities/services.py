@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from children.models import Child
 from children.services import child_change_colour
 from core.idnumber import normalise_text
+from safeguarding.services import require_photo_consent
 
 from .models import Activity, Visit, VisitMode, VisitPhoto
 
@@ -213,6 +214,7 @@ def visit_record(
 @transaction.atomic
 def visit_add_photos(*, visit: Visit, photos) -> list[VisitPhoto]:
     """Store photos already checked and re-encoded by ``activities.photos.clean_photo``."""
+    require_photo_consent(visit.child)
     if visit.photos.count() + len(photos) > MAX_PHOTOS_PER_VISIT:
         raise ValidationError(
             _("A visit has at most %(max)d photos.") % {"max": MAX_PHOTOS_PER_VISIT}, code="too_many_photos"

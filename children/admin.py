@@ -10,6 +10,7 @@ from activities.models import Visit
 from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ReadOnlyScopedAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from core.masking import id_number_for, phone_for
+from safeguarding.filters import ConsentFilter
 
 from .actions import (
     change_card_colour,
@@ -109,6 +110,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         "difficulties",
         "status",
         "created_at",
+        ConsentFilter,
     ]
     search_fields = ["name", "id_number", "guardian_name", "guardian_phone"]
     list_select_related = ["category", "region", "region__parent"]

@@ -10,6 +10,7 @@ from assessments.profile import profile_context as assessment_profile_context
 from core.masking import age_for, birth_date_for, guardian_phone_for, id_number_for, phone_for, sees_guardian_phone
 from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
+from safeguarding.panels import profile_safeguard
 from volunteers.models import Volunteer
 
 from .family import profile_family
@@ -71,6 +72,7 @@ def child_profile(request, pk):
             "pairings": pairings,
             "visits": child.visits.all(),
             "family": profile_family(user, child),
+            "safeguard": profile_safeguard(user, child),
             "can_add_visit": user.has_perm("activities.add_visit") and child.status == Child.Status.ACTIVE,
             **assessment_profile_context(user, child),
         },

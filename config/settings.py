@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "closing",
     "audit",
     "assessments",
+    "safeguarding",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +279,9 @@ VISIT_PHOTO_MAX_BYTES = env.int("VISIT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024
 VISIT_PHOTO_MAX_PIXELS = env.int("VISIT_PHOTO_MAX_PIXELS", default=40_000_000)
 # All photos of one visit form together, checked from their headers before any is decoded.
 VISIT_PHOTO_MAX_PIXELS_PER_REQUEST = env.int("VISIT_PHOTO_MAX_PIXELS_PER_REQUEST", default=100_000_000)
+# Visit photos of a child are refused unless the guardian consented to photos (safeguarding.Consent).
+PHOTOS_REQUIRE_CONSENT = env.bool("PHOTOS_REQUIRE_CONSENT", default=False)
+CONSENT_SCAN_MAX_BYTES = env.int("CONSENT_SCAN_MAX_BYTES", default=5 * 1024 * 1024)
 
 UNFOLD = {
     "SITE_TITLE": _("Caring Mothers"),
@@ -292,6 +296,7 @@ UNFOLD = {
     "SITE_DROPDOWN": "activities.views.site_dropdown",
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
     "DASHBOARD_CALLBACK": "reports.dashboard.dashboard_callback",
+    "ENVIRONMENT": "safeguarding.alerts.environment_callback",
 }
 
 LOGGING = {

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("children.urls")),
     path("", include("assessments.urls")),
     path("", include("reports.urls")),
+    path("", include("safeguarding.urls")),
 ]

@@ -14,6 +14,7 @@ from children.models import CardColour, Child
 from core.admin import TownshipFilter
 from regions.models import Level, Region, ancestor_code
 from regions.scoping import scope_key, user_scope
+from safeguarding.panels import dashboard_safeguard
 
 from .indicators import Indicators, TownshipRow, compute, parse_month
 
@@ -65,6 +66,7 @@ def dashboard_callback(request, context):
             "dashboard_month_value": f"{month:%Y-%m}",
             "dashboard_closed": closed is not None,
             "month_states": dashboard_rows(request.user, month),
+            "dashboard_safeguard": dashboard_safeguard(request.user),
         }
     )
     return context

@@ -29,6 +29,8 @@ from regions.models import Region
 from regions.scoping import ALL, user_scope
 from reports.jobs import KINDS, job_start
 from reports.models import Job, JobStatus
+from safeguarding.models import Consent
+from safeguarding.services import report_file
 from volunteers.models import Training
 
 ROLES = ["town_a", "admin", "viewer", "nobody"]
@@ -104,6 +106,17 @@ def build_rows(world, users):
                 change="补录走访",
                 reason="迟交",
                 by=user,
+            ),
+            # Filed by the township's own staff: seen by them and the county admin only.
+            "safeguarding.mandatoryreport": report_file(
+                child=w["child"], kind="neglect", observed="独自在家", observed_at=change.created_at, by=user
+            ),
+            "safeguarding.consent": Consent.objects.create(
+                child=w["child"],
+                purpose="processing",
+                given_on=datetime.date(2025, 1, 2),
+                given_by="祖母",
+                method="written",
             ),
         }
         for label, obj in made.items():
