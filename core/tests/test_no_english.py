@@ -426,7 +426,8 @@ def test_a_failed_import_in_the_log_reads_as_failed_with_its_reasons(client, liv
     event.counts = {"new": 0, "errors": 1, "failed": True, "reasons": ["第3行 身份证号码", "第5行 性别"]}
     event.save()
     client.force_login(users["admin"])
-    text, _title = VisibleText.of(client.get(reverse("admin:audit_ledgerevent_change", args=[event.pk])).content.decode())
+    page = client.get(reverse("admin:audit_ledgerevent_change", args=[event.pk])).content.decode()
+    text, _title = VisibleText.of(page)
     assert "失败：是" in text and "原因：第3行 身份证号码；第5行 性别" in text
     assert not re.search(r"\b(failed|reasons|True)\b", text) and "[" not in text
 
