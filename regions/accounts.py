@@ -51,7 +51,11 @@ def grantable_roles(by) -> list[str]:
         return [role for role in ROLE_ORDER if role in ROLES]
     if user_scope(by) is None or not by.has_perm("regions.manage_staff"):
         return []
-    own = {group.name for group in by.groups.all()}
+    # Asked on every admin page (the app list asks has_add_permission): read the groups once
+    # per request, as Django's backend keeps the permissions it read on the user object.
+    own = getattr(by, "_staff_group_names", None)
+    if own is None:
+        own = by._staff_group_names = frozenset(by.groups.values_list("name", flat=True))
     given = {role for name in own for role in GRANTS.get(name, ())}
     return [role for role in ROLE_ORDER if role in given]
 
