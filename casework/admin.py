@@ -1,11 +1,15 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import LookupAdmin, ReadOnlyScopedAdmin, ScopedAdmin
 
 from . import services
+from .figures import red_without_plan
 from .models import (
     CLOSED_REFERRAL_STATUSES,
     OPEN_REFERRAL_STATUSES,
@@ -65,6 +69,31 @@ class NeedAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.need_save(need=obj, by=request.user)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self._red_without_plan_view)
+        return [path("red-without-plan/", view, name="casework_need_red_without_plan"), *super().get_urls()]
+
+    RED_LIST_LIMIT = 500
+
+    def _red_without_plan_view(self, request):
+        """The dashboard's 红卡无帮扶计划: red children of the user's region without an open need."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        children = list(
+            red_without_plan(request.user)
+            .select_related("region__parent")
+            .order_by("region__code", "name")[: self.RED_LIST_LIMIT + 1]
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Red cards without a help plan"),
+            "children": children[: self.RED_LIST_LIMIT],
+            "truncated": len(children) > self.RED_LIST_LIMIT,
+            "limit": self.RED_LIST_LIMIT,
+            "can_add": self.has_add_permission(request),
+        }
+        return TemplateResponse(request, "admin/casework/red_without_plan.html", context)
 
 
 @admin.register(NeedVisit)

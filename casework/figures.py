@@ -43,6 +43,7 @@ def dashboard_counts(user) -> dict:
                 "overdue_referrals": f"{reverse(changelist('referral'))}?overdue=1",
                 "supervisions": f"{reverse(changelist('supervision'))}?status__exact=open",
                 "needs": reverse(changelist("need")),
+                "red_without_plan": reverse("admin:casework_need_red_without_plan"),
             },
         }
     }

@@ -295,7 +295,12 @@ class Supervision(TimeStamped):
     )
     question = models.TextField(_("what is asked"))
     asked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     asked_on = models.DateField(_("asked on"))
     reply_by = models.DateField(_("reply by"))

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
 
 from activities.models import Visit, VisitPhoto
+from casework.figures import profile_section as casework_profile
 from core.masking import age_for, birth_date_for, guardian_phone_for, id_number_for, phone_for, sees_guardian_phone
 from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
@@ -69,5 +70,6 @@ def child_profile(request, pk):
             "pairings": pairings,
             "visits": child.visits.all(),
             "can_add_visit": user.has_perm("activities.add_visit") and child.status == Child.Status.ACTIVE,
+            **casework_profile(user, child),
         },
     )

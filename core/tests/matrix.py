@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 
 from activities.models import Course, Workstation
 from audit.models import AccessEvent, LedgerEvent, LoginEvent, RecordView
+from casework.tests.factories import casework_rows
 from children.services import child_change_colour
 from closing.models import Correction, MonthClose, MonthState
 from core.admin import ArchivedFilter
@@ -96,6 +97,7 @@ def build_rows(world, users):
                 by=user,
             ),
         }
+        made.update(casework_rows(w, town))
         for label, obj in made.items():
             rows.setdefault(label, {})[key] = obj
     return rows
