@@ -64,3 +64,33 @@ def profile_section(user, child) -> dict:
         "case_can_add": user.has_perm("casework.add_need"),
         "case_can_refer": user.has_perm("casework.add_referral"),
     }
+
+
+def open_needs_on(day):
+    """For the 结对帮扶关爱台账 (``ListOf`` over ``OuterRef("pk")``, a child): the needs open on
+    ``day`` — found by then and not closed by then — as 「学业：数学跟不上（已转介）」, one per line."""
+    from django.db.models import Case, F, TextField, Value, When
+    from django.db.models.functions import Concat
+
+    from .models import NeedKind, NeedStatus
+
+    def label(field, choices):
+        whens = [When(**{field: value}, then=Value(str(text))) for value, text in choices]
+        return Case(*whens, default=F(field), output_field=TextField())
+
+    return (
+        Need.objects.filter(child=OuterRef("pk"), found_on__lte=day)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=day))
+        .order_by("found_on", "pk")
+        .values(
+            v=Concat(
+                label("kind", NeedKind.choices),
+                Value("："),
+                F("description"),
+                Value("（"),
+                label("status", NeedStatus.choices),
+                Value("）"),
+                output_field=TextField(),
+            )
+        )
+    )

@@ -186,6 +186,7 @@ class NeedVisit(models.Model):
     class Meta:
         verbose_name = _("visit on a need")
         verbose_name_plural = _("visits on needs")
+        ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["need", "visit"], name="needvisit_once")]
 
     def __str__(self):
@@ -266,7 +267,7 @@ class Referral(TimeStamped):
 class SupervisionStatus(models.TextChoices):
     OPEN = "open", _("awaiting reply")
     REPLIED = "replied", _("replied")
-    CLOSED = "closed", _("closed")
+    CLOSED = "closed", _("concluded")
 
 
 class SupervisionQuerySet(ScopedQuerySet):
