@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.forms import add_need_fields
 from children.models import CardColour, Child
 from core.security import as_pk
 from volunteers.models import Volunteer
@@ -177,6 +178,7 @@ class VisitEntryForm(forms.Form):
         self.child = child
         if child is not None:
             self.fields["visitors"].queryset = mothers_for(user, child)
+        add_need_fields(self, user, child)
 
     def listed_mothers(self) -> list[dict]:
         """The checkboxes the page shows: the child's current mothers first (ticked until the

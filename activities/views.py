@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from casework.forms import tick_from_form
 from children.models import Child
 from core.idnumber import mask_id_number, normalise_text
 from core.masking import complete_identity, guardian_phone_for, sees_guardian_phone
@@ -196,6 +197,7 @@ def _save(form, user) -> Visit:
         )
         if data["photos"]:
             visit_add_photos(visit=visit, photos=data["photos"])
+        tick_from_form(visit, data, by=user)
     return visit
 
 

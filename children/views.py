@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 
 from activities.models import Visit, VisitPhoto
 from assessments.profile import profile_context as assessment_profile_context
+from casework.figures import profile_section as casework_profile
 from core.masking import age_for, birth_date_for, guardian_phone_for, id_number_for, phone_for, sees_guardian_phone
 from core.signals import child_record_viewed
 from pairing.models import Pairing, PairingMember
@@ -75,5 +76,6 @@ def child_profile(request, pk):
             "safeguard": profile_safeguard(user, child),
             "can_add_visit": user.has_perm("activities.add_visit") and child.status == Child.Status.ACTIVE,
             **assessment_profile_context(user, child),
+            **casework_profile(user, child),
         },
     )

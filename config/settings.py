@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "activities",
     "reports",
     "closing",
+    "casework",
     "audit",
     "assessments",
     "safeguarding",

@@ -22,6 +22,10 @@ REGISTERS = {
 }
 
 
+#: 一人一案 (casework): township staff add needs and referrals and reply to 督办; admins ask.
+CASEWORK = {"casework": ["need", "needvisit", "referral", "supervision", "department"]}
+
+
 def _perms(actions, models_by_app):
     return [
         (app, f"{action}_{model}") for app, models in models_by_app.items() for model in models for action in actions
@@ -35,14 +39,18 @@ ROLES = {
     + [("regions", "manage_staff")]
     + _perms(["view"], {"audit": ["loginevent", "recordview", "ledgerevent", "accessevent"]})
     + _perms(["view"], {"closing": ["monthclose", "correction"]})
-    + [("closing", "close_month")],
+    + [("closing", "close_month")]
+    + _perms(["view", "add", "change"], CASEWORK),
     # 乡镇工作人员: read the registers, record visits and activities.
     "township": _perms(["view"], REGISTERS)
     + _perms(["add", "change"], {"activities": ["visit", "activity"]})
     + _perms(["view"], {"closing": ["monthclose", "correction"]})
-    + [("closing", "submit_month")],
+    + [("closing", "submit_month")]
+    + _perms(["view", "add", "change"], {"casework": ["need", "referral"]})
+    + _perms(["view", "change"], {"casework": ["supervision"]})
+    + _perms(["view"], {"casework": ["needvisit", "department"]}),
     # 只读: registers and dashboards of their region.
-    "viewer": _perms(["view"], REGISTERS) + _perms(["view"], {"closing": ["monthclose"]}),
+    "viewer": _perms(["view"], REGISTERS) + _perms(["view"], {"closing": ["monthclose"]}) + _perms(["view"], CASEWORK),
 }
 
 

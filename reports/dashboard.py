@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.figures import dashboard_counts as casework_counts
 from children.filters import AgeLimitFilter, PairingStatusFilter, VisitStatusFilter
 from children.models import CardColour, Child
 from core.admin import TownshipFilter
@@ -67,6 +68,7 @@ def dashboard_callback(request, context):
             "dashboard_closed": closed is not None,
             "month_states": dashboard_rows(request.user, month),
             "dashboard_safeguard": dashboard_safeguard(request.user),
+            **casework_counts(request.user),
         }
     )
     return context

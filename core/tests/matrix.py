@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from activities.models import Course, Workstation
 from assessments.services import assessment_record
 from audit.models import AccessEvent, LedgerEvent, LoginEvent, RecordView
+from casework.tests.factories import casework_rows
 from children.services import child_change_colour
 from closing.models import Correction, MonthClose, MonthState
 from core.admin import ArchivedFilter
@@ -119,6 +120,7 @@ def build_rows(world, users):
                 method="written",
             ),
         }
+        made.update(casework_rows(w, town))
         for label, obj in made.items():
             rows.setdefault(label, {})[key] = obj
     return rows

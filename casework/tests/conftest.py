@@ -1,0 +1,1 @@
+"""The project's shared fixtures (regions, world, users) come from the root conftest."""
