@@ -61,6 +61,8 @@ class SafeWorkbook(xlsxwriter.Workbook):
 def open_workbook(target, options=None) -> SafeWorkbook:
     """An xlsxwriter workbook (a path, a file or a buffer) with the formula guard inside."""
     return SafeWorkbook(target, options)
+
+
 #: Headers whose column holds digits that must stay text (ID numbers, phones).
 TEXT_COLUMNS = ("身份证", "电话", "手机", "公民身份号码")
 

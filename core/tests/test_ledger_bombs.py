@@ -120,7 +120,7 @@ def test_the_cells_of_all_xls_sheets_count_together():
     "data,words",
     [
         (hostile.xlsx_with_sheet('<row><c r="A1" r="XFD9"><v>1</v></c></row>'), "损坏"),
-        (hostile.xlsx_with_sheet('<row/>', doctype='<!DOCTYPE w [<!ENTITY e "x">]>'), "损坏"),
+        (hostile.xlsx_with_sheet("<row/>", doctype='<!DOCTYPE w [<!ENTITY e "x">]>'), "损坏"),
         (hostile.xlsx_with_sheet('<row><c r="$A$1"><v>1</v></c></row>'), "损坏"),
     ],
     ids=["duplicate-r", "doctype", "unreadable-reference"],

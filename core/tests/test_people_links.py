@@ -101,6 +101,7 @@ def test_the_history_page_does_not_query_per_person(client, users, world, region
     with CaptureQueriesContext(connection) as many:
         page = client.get(url).content.decode()
     assert "editor_7" in page
+
     # simple-history reads each version's difficulties (m2m) to diff it; naming people adds nothing per row.
     def people(queries):
         return [q["sql"] for q in queries if "historicalchild_difficulties" not in q["sql"]]

@@ -9,17 +9,26 @@ class Migration(migrations.Migration):
     """County admins create township and viewer accounts in the browser (regions.manage_staff)."""
 
     dependencies = [
-        ('regions', '0005_add_region_alias'),
+        ("regions", "0005_add_region_alias"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='historicalstaffprofile',
-            options={'get_latest_by': ('history_date', 'history_id'), 'ordering': ('-history_date', '-history_id'), 'verbose_name': 'historical staff account', 'verbose_name_plural': 'historical staff accounts'},
+            name="historicalstaffprofile",
+            options={
+                "get_latest_by": ("history_date", "history_id"),
+                "ordering": ("-history_date", "-history_id"),
+                "verbose_name": "historical staff account",
+                "verbose_name_plural": "historical staff accounts",
+            },
         ),
         migrations.AlterModelOptions(
-            name='staffprofile',
-            options={'permissions': [('manage_staff', 'Can create staff accounts and reset their passwords')], 'verbose_name': 'staff account', 'verbose_name_plural': 'staff accounts'},
+            name="staffprofile",
+            options={
+                "permissions": [("manage_staff", "Can create staff accounts and reset their passwords")],
+                "verbose_name": "staff account",
+                "verbose_name_plural": "staff accounts",
+            },
         ),
         migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]
