@@ -1,10 +1,8 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import Prefetch
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import LargeTableAdmin, LookupAdmin, ScopedAdmin, TownshipFilter
+from core.admin import LargeTableAdmin, LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from volunteers.models import Volunteer
 
@@ -42,7 +40,7 @@ class WorkstationAdmin(ScopedAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
+class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
     resource_classes = [VisitResource]
     form = VisitAdminForm
     list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
@@ -78,15 +76,6 @@ class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
             by=request.user,
         )
 
-    def changeform_view(self, request, *args, **kwargs):
-        # A refusal that comes only at save (the month closed, or the same visit stored, since the
-        # form was checked) is a message on the form's page, not a 500.
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def get_queryset(self, request):
         names = Volunteer.objects.only("id", "name")
         return super().get_queryset(request).prefetch_related(Prefetch("visitors", queryset=names))
@@ -100,7 +89,7 @@ class VisitAdmin(LedgerImportExportMixin, LargeTableAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(LedgerImportExportMixin, LargeTableAdmin):
+class ActivityAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
     resource_classes = [ActivityResource]
     form = ActivityAdminForm
     list_display = [
@@ -129,12 +118,3 @@ class ActivityAdmin(LedgerImportExportMixin, LargeTableAdmin):
             correction_reason=form.cleaned_data.get("correction_reason") or "",
             by=request.user,
         )
-
-    def changeform_view(self, request, *args, **kwargs):
-        # A refusal that comes only at save (the month closed since the form was checked) is a
-        # message on the form's page, not a 500.
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())

@@ -7,12 +7,12 @@ numbers, superuser-only deletes, archived rows behind a filter, and who may expo
 
 import datetime
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -162,6 +162,18 @@ class ArchivedFilter(admin.SimpleListFilter):
         if self.value() == "only":
             return queryset.filter(archived)
         return queryset.exclude(archived)
+
+
+class RefusedAtSaveMixin:
+    """A service's refusal that comes only at save (a month closed, the same visit stored, a
+    file refused, since the form was checked) is a message on the form's page, not a 500."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):

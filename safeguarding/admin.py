@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ScopedAdmin
+from core.admin import RefusedAtSaveMixin, ScopedAdmin
 from core.signals import access_logged
 
 from .models import Consent, MandatoryReport, ReportKind, ReportStatus, receives_reports
@@ -139,7 +139,7 @@ class ConsentForm(forms.ModelForm):
 
 
 @admin.register(Consent)
-class ConsentAdmin(ScopedAdmin):
+class ConsentAdmin(RefusedAtSaveMixin, ScopedAdmin):
     form = ConsentForm
     list_display = ["child", "purpose", "given_on", "given_by", "method", "has_scan", "withdrawn_on"]
     list_filter = ["purpose", "method"]
@@ -173,10 +173,3 @@ class ConsentAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         consent_save(consent=obj, scan=form.cleaned_data.get("scan_upload"), by=request.user)
-
-    def changeform_view(self, request, *args, **kwargs):
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
