@@ -30,7 +30,7 @@ def test_it_creates_a_staff_account_with_region_role_and_one_time_password(regio
     "args,message",
     [
         (["wang", "--region", "999999999999", "--role", "admin"], "999999999999"),
-        (["town_a", "--region", "141128100000", "--role", "admin"], "town_a"),
+        (["town_a", "--region", "141128100000", "--role", "township"], "town_a"),
     ],
 )
 def test_it_refuses_unknown_regions_and_existing_accounts(users, args, message):
