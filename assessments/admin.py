@@ -4,15 +4,14 @@ from unfold.admin import ModelAdmin
 
 from core.admin import ReadOnlyInline, ReadOnlyScopedAdmin
 from regions.models import Level
-from regions.scoping import ALL, user_scope
+from regions.scoping import scope_covers_level
 
 from .models import Assessment, AssessmentAnswer, AssessmentItem, AssessmentThresholds
 
 
 def may_edit_checklist(user) -> bool:
     """County admins (and above) edit the checklist and thresholds: the permission, at county level."""
-    scope = user_scope(user)
-    return scope is ALL or (scope is not None and scope.level <= Level.COUNTY)
+    return scope_covers_level(user, Level.COUNTY)
 
 
 class CountyEditsMixin:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from children.models import Child
 from regions.models import Level
-from regions.scoping import ALL, user_scope
+from regions.scoping import scope_covers_level
 
 from .models import (
     CLOSED_NEED_STATUSES,
@@ -185,8 +185,7 @@ def may_supervise(user) -> bool:
     """County admins and above (and superusers) ask townships for a reply."""
     if user is None or not user.has_perm("casework.add_supervision"):
         return False
-    scope = user_scope(user)
-    return scope is ALL or (scope is not None and scope.level <= Level.COUNTY)
+    return scope_covers_level(user, Level.COUNTY)
 
 
 @transaction.atomic

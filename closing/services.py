@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.masking import FULL_IDENTITY_PERMISSION, sees_full_identity
 from regions.models import PREFIX_LENGTH, Level, Region, ancestor_code
-from regions.scoping import ALL, user_scope
+from regions.scoping import ALL, scope_covers_level, user_scope
 
 from . import figures as stored_figures
 from .models import SHEET_SEPARATOR, ClosedLedger, Correction, MonthClose, MonthState
@@ -53,8 +53,7 @@ def may_close(user, region: Region, *, in_scope: bool | None = None) -> bool:
         return False
     if not (_within(user, region) if in_scope is None else in_scope):
         return False
-    scope = user_scope(user)
-    return scope is ALL or scope.level <= Level.COUNTY
+    return scope_covers_level(user, Level.COUNTY)
 
 
 def covering_codes(region: Region) -> list[str]:

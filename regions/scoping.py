@@ -32,6 +32,13 @@ def user_scope(user):
     return user_region(user)
 
 
+def scope_covers_level(user, level) -> bool:
+    """Whether ``user``'s scope is ``level`` or wider (every row counts as the widest): the one
+    test behind "county admins and above" (closing months, 督办, the checklist, 强制报告)."""
+    scope = user_scope(user)
+    return scope is ALL or (scope is not None and scope.level <= level)
+
+
 def scope_key(user) -> str:
     """Names ``user_scope``: "all", "none" or the region's code. Accounts with the same key see
     the same rows, so figures computed for one may be shared with the others (the dashboard's

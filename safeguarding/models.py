@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level
-from regions.scoping import ALL, ScopedQuerySet, user_scope
+from regions.scoping import ALL, ScopedQuerySet, scope_covers_level, user_scope
 
 #: Who may see every report of their region (county admins and above) and is alerted.
 RECEIVE_PERMISSION = "safeguarding.receive_mandatoryreport"
@@ -25,12 +25,7 @@ CLOSE_PERMISSION = "safeguarding.close_mandatoryreport"
 
 def receives_reports(user) -> bool:
     """A county (or higher) admin: sees and is alerted of every report in the region."""
-    scope = user_scope(user)
-    if scope is None:
-        return False
-    if scope is ALL:
-        return True
-    return scope.level <= Level.COUNTY and user.has_perm(RECEIVE_PERMISSION)
+    return scope_covers_level(user, Level.COUNTY) and user.has_perm(RECEIVE_PERMISSION)
 
 
 class ReportKind(models.TextChoices):
