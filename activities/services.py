@@ -95,14 +95,20 @@ def visit_correction(*, visit: Visit, reason: str, by=None) -> None:
     recorded (``closing.services.correction_record``); the stored ledger is never touched."""
     from closing.services import correction_record
 
-    days = {visit.visited_on}
+    # Where and when the visit is now, and where and when it was: a visit moved to another
+    # township's child, or out of a closed month, changes the month it leaves as well.
+    places = {(visit.child.region, visit.visited_on)}
     if visit.pk is not None:
-        days |= set(Visit.objects.filter(pk=visit.pk).values_list("visited_on", flat=True))
+        places |= {
+            (old.child.region, old.visited_on)
+            for old in Visit.objects.filter(pk=visit.pk).select_related("child__region")
+        }
     change = _("visit added") if visit.pk is None else _("visit changed")
-    # One correction per closed month touched (a date moved within a month is one change).
-    for day in sorted({d.replace(day=1): d for d in days}.values()):
+    # One correction per closed month of each region touched (a date moved within a month is one change).
+    touched = {(region.pk, day.replace(day=1)): (region, day) for region, day in places}
+    for _key, (region, day) in sorted(touched.items(), key=lambda item: item[0]):
         correction_record(
-            region=visit.child.region,
+            region=region,
             day=day,
             record=f"{visit.child.name} {visit.visited_on:%Y-%m-%d} {visit.mode}",
             change=str(change),

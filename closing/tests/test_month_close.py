@@ -382,3 +382,22 @@ def test_a_reassessment_in_a_closed_month_carries_the_corrections_reason_and_els
     visit_record(child=child, visited_on=D(2025, 2, 20), mode=mode, staff_visitors="乙", reassessed_colour="yellow",
                  correction_reason="台账导入", by=users["admin"])  # fmt: skip
     assert CardChange.objects.filter(child=child, to_colour="yellow").get().reason == "走访评估"
+
+
+def test_a_visit_moved_to_another_townships_child_is_a_correction_of_the_month_it_leaves(world, users):
+    """Township A's January is closed; moving one of its January visits to township B's child
+    (open) takes a visit out of A's stored ledger: a correction of A's January, with a reason."""
+    from activities.services import visit_save
+
+    town_a = world["regions"]["town_a"]
+    services.month_close(region=town_a, month=JAN, by=users["admin"])
+    visit = world["a"]["visit"]
+    visit.refresh_from_db()
+    assert visit.visited_on.replace(day=1) == JAN, "the fixture's visit is dated in January"
+    visit.child = world["b"]["child"]
+    mothers = list(visit.visitors.all())
+    with pytest.raises(ValidationError, match="更正"):
+        visit_save(visit=visit, visitors=mothers, by=users["admin"])
+    visit_save(visit=visit, visitors=mothers, correction_reason="记错了儿童", by=users["admin"])
+    correction = Correction.objects.get()
+    assert (correction.region, correction.month, correction.reason) == (town_a, JAN, "记错了儿童")
