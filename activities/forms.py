@@ -89,14 +89,14 @@ def search_mothers(user, child, query: str):
     A role that sees full numbers finds a mother by the last digits of her phone (4 or more); a
     masked role only by the complete number, as everywhere (core.masking.complete_identity)."""
     from core.idnumber import normalise_text
-    from core.masking import complete_identity, sees_full_identity
+    from core.masking import identity_search_for, sees_full_identity
 
     query = normalise_text(query)
     if not query:
         return Volunteer.objects.none()
     condition = Q(name__icontains=query) | Q(team__name__icontains=query) | Q(region__name__icontains=query)
     digits = query.replace(" ", "").replace("-", "")
-    number = complete_identity(query)
+    number = identity_search_for(user, query)
     if number:
         condition |= Q(phone=number)
     elif digits.isdigit() and len(digits) >= 4 and sees_full_identity(user):

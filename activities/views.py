@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from casework.forms import tick_from_form
 from children.models import Child
 from core.idnumber import mask_id_number, normalise_text
-from core.masking import complete_identity, guardian_phone_for, sees_guardian_phone
+from core.masking import guardian_phone_for, identity_search_for, sees_guardian_phone
 from core.security import as_pk
 from core.signals import access_logged, child_record_viewed
 from volunteers.models import Volunteer
@@ -58,7 +58,7 @@ def search_children(user, query: str):
     if not query:
         return Child.objects.none()
     access_logged.send(sender=Child, user=user, kind="search", place="visit_entry", detail=query)
-    number = complete_identity(query)
+    number = identity_search_for(user, query)
     condition = Q(id_number=number) if len(number) == 18 else Q(name__icontains=query)
     return (
         Child.objects.for_user(user)

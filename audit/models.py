@@ -131,6 +131,7 @@ class AccessEvent(LogEntry):
         JOB_FILE = "job_file", _("job file download")
         IMPORT_PREVIEW = "preview", _("import preview")
         REFUSED = "refused", _("registration refused")
+        LIMITED = "limited", _("number searches over the hourly limit")
 
     kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
     #: Where it happened: the page or the register, e.g. ``children.child`` or ``visit_entry``.

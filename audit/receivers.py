@@ -80,7 +80,7 @@ def log_ledger_exported(sender, user, ledger, rows=0, filters=None, **kwargs):
 
 
 #: Kinds whose detail is typed by the user and may hold an ID or phone number.
-_TYPED = {AccessEvent.Kind.SEARCH, AccessEvent.Kind.REFUSED}
+_TYPED = {AccessEvent.Kind.SEARCH, AccessEvent.Kind.REFUSED, AccessEvent.Kind.LIMITED}
 
 
 @receiver(access_logged, dispatch_uid="audit_access_logged")

@@ -138,6 +138,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # process by default; several app servers share one with DJANGO_CACHE_URL=redis://… or the
 # database (dbcache://table_name, after `manage.py createcachetable`).
 CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://")}
+# Complete-number searches (ID or phone) a masked role may make in an hour (core.masking.identity_search_for).
+IDENTITY_SEARCHES_PER_HOUR = env.int("DJANGO_IDENTITY_SEARCHES_PER_HOUR", default=30)
 DASHBOARD_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_CACHE_SECONDS", default=5 * 60)
 # The dashboard's 12-month trend: the months before the one shown (reports.dashboard.trend_for).
 DASHBOARD_TREND_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_TREND_CACHE_SECONDS", default=60 * 60)

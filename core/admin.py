@@ -22,8 +22,10 @@ from unfold.widgets import UnfoldForeignKeyRawIdWidget
 
 from core.masking import (
     IDENTITY_FIELDS,
-    complete_identity,
+    SEARCH_LIMITED,
     id_number_for,
+    identity_search_for,
+    identity_search_refused,
     mask_birth_date,
     phone_for,
     sees_full_identity,
@@ -200,7 +202,10 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         For masked roles these fields never match a part (``?q=1522`` recovered a guardian's
         phone digit by digit); a complete number finds its row, a partial one finds nothing.
         """
-        number = complete_identity(search_term)
+        number = identity_search_for(request.user, search_term)
+        if identity_search_refused(request.user, search_term, number) and not getattr(request, "_limit_told", False):
+            request._limit_told = True
+            messages.warning(request, SEARCH_LIMITED)
         paths = [f.lstrip("^=@") for f in super().get_search_fields(request) if self._field_name(f) in IDENTITY_FIELDS]
         if not number or not paths:
             return None

@@ -15,6 +15,8 @@ full phone of a guardian of their own area's child on the pages about that one c
 import datetime
 import re
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
 
@@ -107,6 +109,45 @@ def complete_identity(term: str) -> str:
     except ValidationError:
         return ""
     return phone
+
+
+def identity_search_for(user, term: str) -> str:
+    """``complete_identity(term)``, counted for a masked role: at most
+    ``IDENTITY_SEARCHES_PER_HOUR`` complete-number searches an hour, then '' (the search finds
+    nothing by number) until the hour is over.
+
+    A masked role sees the region code and birth year: what is left is about 182,500 candidate
+    ID numbers, and each complete-number search tries one. The limit makes trying them all take
+    years; the first search past it is logged. Counted in the cache: per process with the default
+    cache, shared with ``DJANGO_CACHE_URL`` (docs/deploy.md).
+    """
+    number = complete_identity(term)
+    if not number or sees_full_identity(user):
+        return number
+    key = f"identity-searches:{user.pk}:{datetime.datetime.now(datetime.UTC):%Y%m%d%H}"
+    cache.add(key, 0, timeout=60 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60 * 60)
+        count = 1
+    if count <= settings.IDENTITY_SEARCHES_PER_HOUR:
+        return number
+    if count == settings.IDENTITY_SEARCHES_PER_HOUR + 1:
+        access_logged.send(sender=None, user=user, kind="limited", place="search", detail=number)
+    return ""
+
+
+def identity_search_refused(user, term: str, number: str) -> bool:
+    """Whether ``term`` was a complete number that ``identity_search_for`` refused to look up."""
+    return not number and bool(complete_identity(term)) and not sees_full_identity(user)
+
+
+#: What a masked role is told when it is past the limit.
+SEARCH_LIMITED = gettext_lazy(
+    "You have searched by complete ID or phone number too many times this hour; "
+    "search by name, or try again in an hour."
+)
 
 
 def mask_query(text: str) -> str:

@@ -1,0 +1,65 @@
+"""Complete-number searches by a masked role are limited per hour (core.masking.identity_search_for).
+
+The attacker's way: a township user sees a child's region code and birth year, so the child's
+number is one of about 182,500 candidates; each complete-number search tries one. Past the
+hourly limit no search box finds anything by number, whichever box the tries came through.
+"""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AccessEvent
+from children.tests.factories import ChildFactory
+from core.idnumber import check_character
+from core.tests.test_search_oracle import changelist, phone_page
+
+pytestmark = [pytest.mark.security, pytest.mark.django_db]
+
+LIMIT = 5
+
+
+def candidate(serial: int) -> str:
+    first17 = f"141128{datetime.date(2015, 7, 19):%Y%m%d}{serial:03d}"
+    return first17 + check_character(first17)
+
+
+@pytest.fixture
+def target(world, settings):
+    settings.IDENTITY_SEARCHES_PER_HOUR = LIMIT
+    return ChildFactory(name="丁童", id_number=candidate(237), region=world["regions"]["village_a1"])
+
+
+def test_past_the_limit_a_masked_role_finds_nothing_by_number_in_any_box(client, users, target):
+    client.force_login(users["town_a"])
+    tries = [changelist("children_child"), phone_page, changelist("volunteers_volunteer")]
+    for serial in range(LIMIT):  # wrong candidates, through different boxes: one count
+        assert tries[serial % len(tries)](client, candidate(100 + serial)) == []
+    assert changelist("children_child")(client, target.id_number) == []
+    assert phone_page(client, target.id_number) == []
+    # The name still finds the child; the page says why the number did not.
+    assert phone_page(client, target.name) == [target.pk]
+    response = client.get(reverse("admin:children_child_changelist"), {"q": target.id_number})
+    assert "次数已达上限" in response.content.decode()
+    logged = AccessEvent.objects.filter(kind="limited", user=users["town_a"])
+    assert logged.count() == 1  # the first search past the limit, not each one
+    assert target.id_number not in logged.get().detail
+
+
+def test_within_the_limit_the_complete_number_finds_its_child(client, users, target):
+    client.force_login(users["town_a"])
+    for serial in range(LIMIT - 1):
+        phone_page(client, candidate(100 + serial))
+    assert changelist("children_child")(client, target.id_number) == [target.pk]
+
+
+def test_a_full_identity_role_has_no_limit(client, users, target):
+    client.force_login(users["town_a"])
+    for serial in range(LIMIT + 1):
+        phone_page(client, candidate(100 + serial))
+    client.force_login(users["admin"])  # sees full numbers: nothing to rebuild
+    for serial in range(LIMIT + 1):
+        phone_page(client, candidate(100 + serial))
+    assert phone_page(client, target.id_number) == [target.pk]
+    assert changelist("children_child")(client, target.id_number) == [target.pk]
