@@ -22,22 +22,24 @@ from .services import (
 )
 
 
-def correction_field():
+def correction_field(help_text=None):
     return forms.CharField(
         label=_("reason for the correction"),
         max_length=200,
         required=False,
-        help_text=_("Only for a visit dated in a month already closed: say why it is entered or changed now."),
+        help_text=help_text
+        or _("Only for a visit dated in a month already closed: say why it is entered or changed now."),
     )
 
 
-def check_correction(form, data, region, day, *, old_day=None) -> None:
-    """A visit or activity dated in (or moved out of) a closed month needs a reason: a correction."""
+def check_correction(form, data, region, day, *, old_day=None, old_region=None) -> None:
+    """A visit, activity or training dated in (or moved out of) a closed month needs a reason: a
+    correction. ``old_region``: where the row was, when it moves to another township."""
     from closing.services import closed_for
 
     if region is None or day is None or (data.get("correction_reason") or "").strip():
         return
-    closed = closed_for(region, day) or (old_day and closed_for(region, old_day))
+    closed = closed_for(region, day) or (old_day and closed_for(old_region or region, old_day))
     if closed:
         form.add_error(
             "correction_reason",
@@ -270,8 +272,11 @@ class VisitAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         old_day = self.instance.visited_on if self.instance.pk else None
+        old_region = self.instance.child.region if self.instance.pk else None
         child = data.get("child")
-        check_correction(self, data, child.region if child else None, data.get("visited_on"), old_day=old_day)
+        check_correction(
+            self, data, child.region if child else None, data.get("visited_on"), old_day=old_day, old_region=old_region
+        )
         if all(data.get(key) is not None for key in ("child", "visited_on", "mode")):
             probe = Visit(
                 pk=self.instance.pk,
@@ -341,7 +346,8 @@ class ActivityAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         old_day = self.instance.held_on if self.instance.pk else None
-        check_correction(self, data, data.get("region"), data.get("held_on"), old_day=old_day)
+        old_region = self.instance.region if self.instance.pk else None
+        check_correction(self, data, data.get("region"), data.get("held_on"), old_day=old_day, old_region=old_region)
         self._clean_counts(data)
         return data
 

@@ -93,10 +93,9 @@ def visit_check_visitors(*, visit: Visit, visitors, by) -> None:
 def visit_correction(*, visit: Visit, reason: str, by=None) -> None:
     """A visit dated (or moved out of) a closed month is a correction: it needs ``reason`` and is
     recorded (``closing.services.correction_record``); the stored ledger is never touched."""
-    from closing.services import correction_record
+    from closing.services import corrections_record
 
-    # Where and when the visit is now, and where and when it was: a visit moved to another
-    # township's child, or out of a closed month, changes the month it leaves as well.
+    # Where and when the visit is now, and where and when it was.
     places = {(visit.child.region, visit.visited_on)}
     if visit.pk is not None:
         places |= {
@@ -104,17 +103,13 @@ def visit_correction(*, visit: Visit, reason: str, by=None) -> None:
             for old in Visit.objects.filter(pk=visit.pk).select_related("child__region")
         }
     change = _("visit added") if visit.pk is None else _("visit changed")
-    # One correction per closed month of each region touched (a date moved within a month is one change).
-    touched = {(region.pk, day.replace(day=1)): (region, day) for region, day in places}
-    for _key, (region, day) in sorted(touched.items(), key=lambda item: item[0]):
-        correction_record(
-            region=region,
-            day=day,
-            record=f"{visit.child.name} {visit.visited_on:%Y-%m-%d} {visit.mode}",
-            change=str(change),
-            reason=reason,
-            by=by,
-        )
+    corrections_record(
+        places=places,
+        record=f"{visit.child.name} {visit.visited_on:%Y-%m-%d} {visit.mode}",
+        change=str(change),
+        reason=reason,
+        by=by,
+    )
 
 
 @transaction.atomic
@@ -236,22 +231,21 @@ def visit_add_photos(*, visit: Visit, photos) -> list[VisitPhoto]:
 
 def activity_correction(*, activity: Activity, reason: str, by=None) -> None:
     """An activity dated (or moved out of) a closed month is a correction, as a visit is."""
-    from closing.services import correction_record
+    from closing.services import corrections_record
 
-    days = {activity.held_on}
+    places = {(activity.region, activity.held_on)}
     if activity.pk is not None:
-        days |= set(Activity.objects.filter(pk=activity.pk).values_list("held_on", flat=True))
+        places |= {
+            (old.region, old.held_on) for old in Activity.objects.filter(pk=activity.pk).select_related("region")
+        }
     change = _("activity added") if activity.pk is None else _("activity changed")
-    # One correction per closed month touched (a date moved within a month is one change).
-    for day in sorted({d.replace(day=1): d for d in days}.values()):
-        correction_record(
-            region=activity.region,
-            day=day,
-            record=f"{activity.title} {activity.held_on:%Y-%m-%d}",
-            change=str(change),
-            reason=reason,
-            by=by,
-        )
+    corrections_record(
+        places=places,
+        record=f"{activity.title} {activity.held_on:%Y-%m-%d}",
+        change=str(change),
+        reason=reason,
+        by=by,
+    )
 
 
 #: The attendance counts of an activity, each with the ticked list it may not fall below.

@@ -287,6 +287,26 @@ def correction_record(
     )
 
 
+def corrections_record(*, places, record: str, change: str, reason: str, by) -> list[Correction]:
+    """``correction_record`` once for each closed month of each township a dated row is in or
+    leaves. ``places``: (region, day) pairs — where the row is now and where it was (a visit
+    moved to another township's child, an activity or training moved to another township or out
+    of a closed month changes the month it leaves as well as the one it enters)."""
+    touched = {}
+    for region, day in places:
+        town = region.code if region.level <= Level.TOWNSHIP else ancestor_code(region.code, Level.TOWNSHIP)
+        touched.setdefault((town, day.year, day.month), (region, day))
+    return [
+        correction
+        for key in sorted(touched)
+        if (
+            correction := correction_record(
+                region=touched[key][0], day=touched[key][1], record=record, change=change, reason=reason, by=by
+            )
+        )
+    ]
+
+
 def township_states(user, month: datetime.date) -> list[tuple[Region, MonthClose | None]]:
     """Each township in ``user``'s scope with its state for the month (county scope or below)."""
     scope = user_scope(user)

@@ -1,17 +1,20 @@
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
+from activities.forms import check_correction, correction_field
 from children.actions import detail_form_action
-from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
+from core.admin import LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from pairing.picker import MotherPickerView
 
 from .actions import leave_programme, leaving
 from .models import Sector, Training, Volunteer, VolunteerTeam
 from .resources import VolunteerResource
+from .services import training_save
 
 
 @admin.register(Sector)
@@ -71,8 +74,33 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
         return [*readonly, "status", "left_on", "left_reason"] if obj is not None else readonly
 
 
+class TrainingAdminForm(forms.ModelForm):
+    """A training dated in a closed month (or moved out of one) asks for the correction's reason."""
+
+    correction_reason = correction_field(
+        _("Only for a training dated in a month already closed: say why it is entered or changed now.")
+    )
+
+    class Meta:
+        model = Training
+        fields = ["title", "topic", "held_on", "region", "place", "trainer", "hours", "attendees", "notes"]
+
+    def clean(self):
+        data = super().clean()
+        check_correction(
+            self,
+            data,
+            data.get("region"),
+            data.get("held_on"),
+            old_day=self.instance.held_on if self.instance.pk else None,
+            old_region=self.instance.region if self.instance.pk else None,
+        )
+        return data
+
+
 @admin.register(Training)
-class TrainingAdmin(ScopedAdmin):
+class TrainingAdmin(RefusedAtSaveMixin, ScopedAdmin):
+    form = TrainingAdminForm
     list_display = ["title", "held_on", "topic", "region", "trainer", "attendee_count"]
     list_filter = [TownshipFilter, "held_on"]
     search_fields = ["title", "topic", "trainer"]
@@ -82,6 +110,20 @@ class TrainingAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, with the ticked attendees (the form has shown any refusal already).
+        training_save(
+            training=obj,
+            attendees=form.cleaned_data.get("attendees", None),
+            correction_reason=form.cleaned_data.get("correction_reason") or "",
+            by=request.user,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # The attendees were set by training_save; only the inlines (none today) are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.display(description=_("attendance"), ordering="attendee_total")
     def attendee_count(self, obj):

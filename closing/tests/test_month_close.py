@@ -401,3 +401,47 @@ def test_a_visit_moved_to_another_townships_child_is_a_correction_of_the_month_i
     visit_save(visit=visit, visitors=mothers, correction_reason="记错了儿童", by=users["admin"])
     correction = Correction.objects.get()
     assert (correction.region, correction.month, correction.reason) == (town_a, JAN, "记错了儿童")
+
+
+def test_a_training_dated_in_a_closed_month_is_a_correction_in_the_admin(world, users, client):
+    from volunteers.models import Training
+
+    town = world["regions"]["town_a"]
+    services.month_close(region=town, month=JAN, by=users["admin"])
+    client.force_login(users["admin"])  # trainings are the county's (township staff view them)
+    data = {
+        "title": "补录的心理辅导培训",
+        "held_on": "2025-01-20",
+        "region": town.pk,
+        "hours": "2",
+        "attendees": [world["a"]["mother"].pk],
+    }
+    url = reverse("admin:volunteers_training_add")
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "更正原因" in refused.content.decode()
+    assert not Training.objects.exists() and not Correction.objects.exists()
+    saved = client.post(url, {**data, "correction_reason": "签到表迟交"})
+    assert saved.status_code == 302, saved.content.decode()[:500]
+    training = Training.objects.get()
+    assert list(training.attendees.all()) == [world["a"]["mother"]]
+    correction = Correction.objects.get()
+    assert (correction.region, correction.month, correction.reason) == (town, JAN, "签到表迟交")
+    assert correction.record.startswith("补录的心理辅导培训")
+    # February is open: a training there is no correction.
+    client.post(url, {**data, "title": "二月培训", "held_on": "2025-02-20"})
+    assert Training.objects.count() == 2 and Correction.objects.count() == 1
+
+
+def test_an_activity_moved_to_another_township_is_a_correction_of_the_month_it_leaves(world, users):
+    from activities.services import activity_save
+
+    town_a = world["regions"]["town_a"]
+    services.month_close(region=town_a, month=JAN, by=users["admin"])
+    activity = world["a"]["activity"]
+    activity.refresh_from_db()
+    assert activity.held_on.replace(day=1) == JAN, "the fixture's activity is dated in January"
+    activity.region = world["regions"]["town_b"]
+    with pytest.raises(ValidationError, match="更正"):
+        activity_save(activity=activity, by=users["admin"])
+    activity_save(activity=activity, correction_reason="乡镇填错", by=users["admin"])
+    assert Correction.objects.get().region == town_a
