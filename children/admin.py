@@ -10,7 +10,7 @@ from activities.models import Visit
 from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ReadOnlyScopedAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from core.masking import id_number_for, phone_for
-from safeguarding.filters import ConsentFilter
+from safeguarding.filters import ConsentFilter, processing_consent_given
 
 from .actions import (
     change_card_colour,
@@ -99,6 +99,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         "status",
         "next_due_display",
         "overdue_display",
+        "consent_display",
     ]
     list_filter = [
         TownshipFilter,
@@ -187,7 +188,12 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         return phone_for(None, obj.mother_phone)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_visit_schedule().annotate(colour_rank=COLOUR_RANK)
+        return (
+            super()
+            .get_queryset(request)
+            .with_visit_schedule()
+            .annotate(colour_rank=COLOUR_RANK, has_consent=processing_consent_given())
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -225,6 +231,11 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         if obj.status != Child.Status.ACTIVE or (obj.days_overdue <= 0 and obj.last_contact):
             return "—"
         return obj.days_overdue if obj.last_contact else _("never visited")
+
+    @display(description=_("consent form"), ordering="has_consent", label={False: "danger", True: "success"})
+    def consent_display(self, obj):
+        """同意书: 未登记 (red) while the guardian's consent to processing is not recorded and in force."""
+        return (obj.has_consent, _("recorded") if obj.has_consent else _("not recorded"))
 
     @display(description=_("card colour"), ordering="colour_rank", label=COLOUR_BADGES)
     def colour_badge(self, obj):

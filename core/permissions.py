@@ -15,9 +15,12 @@ MONTHLY_LEDGER = "monthly_ledger"
 VISIT_LEDGER = "visit_ledger"
 
 #: The monthly ledger's sheets, in workbook order, and the permission each takes.
+#: 家庭监护台账 (the family and guardianship of 基础台账's children) takes 基础台账's permission
+#: and is written only with it: no one gets it without the children's sheet.
 LEDGER_SHEETS = {
     "汇总": "children.view_child",
     "基础台账": "children.change_child",
+    "家庭监护台账": "children.change_child",
     "结对帮扶关爱台账": "pairing.change_pairing",
     "活动台账": "activities.change_activity",
     "培训台账": "volunteers.change_training",

@@ -26,6 +26,18 @@ from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, Extra
 from django.utils import timezone
 
 from activities.models import Activity, Visit
+from casework.models import OPEN_NEED_STATUSES, Need, NeedKind
+from children.family import HealthStatus, join_place
+from children.ledger_family import (
+    AID_WORDS,
+    DISABILITY_WORDS,
+    GRADE_WORDS,
+    GUARDIANSHIP_WORDS,
+    HEALTH_WORDS,
+    PARENT_WORDS,
+    RATING_WORDS,
+    STAGE_WORDS,
+)
 from children.models import CardColour, Child, Gender
 from core.downloads import document_title, download_name
 from core.idnumber import mask_id_number, mask_phone
@@ -202,6 +214,8 @@ def write_ledger(
         total = _summary(book, figures) if "汇总" in wanted else 0
         if "基础台账" in wanted:
             total += _children_sheet(book, rows.children(), id_no, phone, born)
+        if "家庭监护台账" in wanted and "基础台账" in wanted:  # names the same children, in the same order
+            total += _family_sheet(book, rows.family(), phone)
         if "结对帮扶关爱台账" in wanted:
             total += _pairing_sheet(book, rows.pairings(), id_no, phone)
         if "活动台账" in wanted:
@@ -237,7 +251,7 @@ class LedgerRows:
         return cls(Scope(user=user, region=region), month=month, end=end, as_of=as_of)
 
     def all(self) -> list:
-        return [self.children(), self.pairings(), self.activities(), self.trainings()]
+        return [self.children(), self.family(), self.pairings(), self.activities(), self.trainings()]
 
     def _on_books(self):
         """The month's children, each with ``colour_on``, the card colour at the month's end."""
@@ -280,6 +294,33 @@ class LedgerRows:
             )
         )
 
+    def family(self):
+        """家庭监护台账: the same children as ``children()``, in the same order (so the same 序号)."""
+        return self._on_books().values_list(
+            "name",
+            "region__name",
+            "father_name",
+            "father_status",
+            "father_work_province",
+            "father_work_city",
+            "mother_name",
+            "mother_status",
+            "mother_work_province",
+            "mother_work_city",
+            "guardian_name",
+            "guardian_relation",
+            "guardian_phone",
+            "guardianship_type",
+            "guardianship_rating",
+            "health_status",
+            "disability_category",
+            "disability_grade",
+            "illness",
+            "school_stage",
+            "boarding",
+            "aid_received",
+        )
+
     def pairings(self):
         as_of = self.as_of
         open_then = Pairing.objects.open_on(as_of).filter(child=OuterRef("pk")).order_by("-started_on", "-pk")
@@ -301,6 +342,7 @@ class LedgerRows:
                 phones=ListOf(members.values(v=F("volunteer__phone"))),
                 visit_lines=ListOf(visits.order_by("visited_on", "pk").values(v=visit_line())),
                 goods=Coalesce(Subquery(goods), Value(0), output_field=models.DecimalField()),
+                open_need_lines=ListOf(open_needs(as_of).values(v=need_line())),
             )
             .values_list(
                 "name",
@@ -313,6 +355,7 @@ class LedgerRows:
                 "phones",
                 "visit_lines",
                 "goods",
+                "open_need_lines",
             )
         )
 
@@ -368,6 +411,38 @@ def visit_line():
         unless_blank("help_given", "，帮扶："),
         output_field=TextField(),
     )
+
+
+def open_needs(as_of: datetime.date):
+    """The outer child's needs still open at ``as_of``: found by then and open now (待处理, 进行中,
+    已转介) or closed only after it; oldest first."""
+    return (
+        Need.objects.filter(child=OuterRef("pk"), found_on__lte=as_of)
+        .filter(models.Q(status__in=OPEN_NEED_STATUSES) | models.Q(closed_on__gt=as_of))
+        .order_by("found_on", "pk")
+    )
+
+
+def need_line():
+    """「学业：辅导作业（6月30日前）」 — one open need on the pairing sheet, built in SQL."""
+    kind = models.Case(
+        *[models.When(kind=value, then=Value(str(label))) for value, label in NeedKind.choices],
+        default=F("kind"),
+        output_field=TextField(),
+    )
+    due = models.Case(
+        models.When(due_on__isnull=True, then=Value("")),
+        default=Concat(
+            Value("（"),
+            Cast(ExtractMonth("due_on"), CharField()),
+            Value("月"),
+            Cast(ExtractDay("due_on"), CharField()),
+            Value("日前）"),
+            output_field=TextField(),
+        ),
+        output_field=TextField(),
+    )
+    return Concat(kind, Value("："), F("description"), due, output_field=TextField())
 
 
 SUMMARY_COLUMNS = [
@@ -464,21 +539,99 @@ def _children_sheet(book, rows, id_no, phone, birth=_as_is) -> int:
     return sheet.rows
 
 
+FAMILY_COLUMNS = [
+    Col("序号", 3, SERIAL),
+    Col("姓名", 6, SHORT),
+    Col("村（社区）", 6, TEXT),
+    Col("父亲姓名", 5.5, SHORT),
+    Col("父亲状况（含务工地点）", 12.5, TEXT),
+    Col("母亲姓名", 5.5, SHORT),
+    Col("母亲状况（含务工地点）", 12.5, TEXT),
+    Col("实际监护人/委托照护人", 7, SHORT),
+    Col("与儿童关系", 5, SHORT),
+    Col("监护人电话", 10.5, CODE),
+    Col("监护类型", 14, TEXT),
+    Col("监护评价", 4.5, SHORT),
+    Col("健康状况", 11, TEXT),
+    Col("就学阶段", 5, SHORT),
+    Col("是否寄宿", 4, SHORT),
+    Col("享受救助", 20, TEXT),
+]
+
+
+def _word(words: dict, value) -> str:
+    """A choice as the ledger writes it: the first word the importer reads for it (外出务工, 较好)."""
+    names = words.get(value)
+    return names[0] if names else (value or "")
+
+
+def _parent(status: str, province: str, city: str) -> str:
+    """「外出务工（广东省深圳市）」: the parent's status, with where they work when it is known."""
+    place = join_place(province, city)
+    word = _word(PARENT_WORDS, status)
+    return f"{word}（{place}）" if word and place else word or place
+
+
+def _health(status: str, category: str, grade: str, illness: str) -> str:
+    word = _word(HEALTH_WORDS, status)
+    if status == HealthStatus.DISABLED and (category or grade):
+        return f"{word}（{_word(DISABILITY_WORDS, category)}{_word(GRADE_WORDS, grade)}）"
+    if status == HealthStatus.ILL and illness:
+        return f"{word}（{illness}）"
+    return word
+
+
+def _family_sheet(book, rows, phone) -> int:
+    """家庭监护台账: 基础台账's children, row for row, with their family and guardianship."""
+    sheet = book.sheet("家庭监护台账", FAMILY_COLUMNS)
+    boarding = {True: "是", False: "否", None: ""}
+    for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
+        (name, village, father, father_status, father_province, father_city, mother, mother_status,
+         mother_province, mother_city, guardian, relation, guardian_phone, guardianship, rating, health,
+         disability, grade, illness, stage, boards, aid) = row  # fmt: skip
+        sheet.write(
+            [
+                n,
+                name,
+                village,
+                father,
+                _parent(father_status, father_province, father_city),
+                mother,
+                _parent(mother_status, mother_province, mother_city),
+                guardian,
+                relation,
+                phone(guardian_phone),
+                _word(GUARDIANSHIP_WORDS, guardianship),
+                _word(RATING_WORDS, rating),
+                _health(health, disability, grade, illness),
+                _word(STAGE_WORDS, stage),
+                boarding[boards],
+                "、".join(_word(AID_WORDS, a) for a in aid or []),
+            ]
+        )
+    return sheet.rows
+
+
 PAIRING_COLUMNS = [
     Col("序号", 4, SERIAL),
     Col("儿童姓名", 6.5, SHORT),
-    Col("儿童身份证号", 18, CODE),
-    Col("乡镇（街道）", 6.5, TEXT),
-    Col("村（社区）", 6.5, TEXT),
+    Col("儿童身份证号", 17.5, CODE),
+    Col("乡镇（街道）", 6, TEXT),
+    Col("村（社区）", 6, TEXT),
     Col("三色卡", 4, SHORT),
     Col("结对方式", 6, SHORT),
-    Col("爱心妈妈", 8, TEXT),
-    Col("爱心妈妈电话", 13.5, TEXT),
-    Col("结对时间", 10, DATE),
+    Col("爱心妈妈", 7, TEXT),
+    Col("爱心妈妈电话", 11, TEXT),
+    Col("结对时间", 9, DATE),
     Col("本月走访次数", 5, INT, total=True),
-    Col("本月走访记录", 41, TEXT),
-    Col("物资折价（元）", 7.5, MONEY, total=True),
+    Col("本月走访记录", 27, TEXT),
+    Col("物资折价（元）", 7, MONEY, total=True),
+    Col("未完成帮扶需求", 20, TEXT),
 ]
+
+
+#: Joins a child's open needs: 「学业：辅导作业（6月30日前）；\n心理：…」, one to a line.
+NEEDS = "；\n"
 
 
 def _pairing_sheet(book, rows, id_no, phone) -> int:
@@ -486,7 +639,7 @@ def _pairing_sheet(book, rows, id_no, phone) -> int:
     colours = _labels(CardColour.choices)
     one, many = str(Pairing.Mode.ONE_TO_ONE.label), str(Pairing.Mode.MANY_TO_ONE.label)
     for n, row in enumerate(rows.iterator(chunk_size=CHUNK), start=1):
-        name, number, town, village, colour, started_on, mothers, phones, visits, goods = row
+        name, number, town, village, colour, started_on, mothers, phones, visits, goods, needs = row
         mode = (many if len(mothers) > 1 else one) if mothers else ""
         sheet.write(
             [
@@ -503,6 +656,7 @@ def _pairing_sheet(book, rows, id_no, phone) -> int:
                 len(visits),
                 "\n".join(visits),
                 goods,
+                NEEDS.join(needs),
             ]
         )
     return sheet.rows

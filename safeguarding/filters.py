@@ -5,10 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from .models import Consent, ConsentPurpose
 
 
-class ConsentFilter(admin.SimpleListFilter):
-    """同意书: children whose guardian's consent to processing is (not) recorded and in force."""
+def processing_consent_given() -> Exists:
+    """Whether the outer child's guardian's consent to processing is recorded and in force."""
+    return Exists(Consent.objects.in_force().filter(child=OuterRef("pk"), purpose=ConsentPurpose.PROCESSING))
 
-    title = _("consent form")
+
+class ConsentFilter(admin.SimpleListFilter):
+    """监护人同意: children whose guardian's consent to processing is (not) recorded and in force."""
+
+    title = _("consent")
     parameter_name = "consent"
     MISSING, RECORDED = "missing", "recorded"
 
@@ -16,7 +21,7 @@ class ConsentFilter(admin.SimpleListFilter):
         return [(self.MISSING, _("not recorded")), (self.RECORDED, _("recorded"))]
 
     def queryset(self, request, queryset):
-        given = Exists(Consent.objects.in_force().filter(child=OuterRef("pk"), purpose=ConsentPurpose.PROCESSING))
+        given = processing_consent_given()
         if self.value() == self.MISSING:
             return queryset.filter(~given)
         if self.value() == self.RECORDED:

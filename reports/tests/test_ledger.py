@@ -13,8 +13,10 @@ from django.urls import reverse
 
 from activities.models import VisitMode
 from activities.tests.factories import ActivityFactory, VisitFactory
+from casework.models import Need
 from children.models import DifficultyType
 from children.tests.factories import ChildFactory
+from core.permissions import LEDGER_SHEETS, MONTHLY_LEDGER, may_export
 from core.signals import ledger_exported
 from pairing.tests.factories import PairingFactory, PairingMemberFactory
 from regions.tests.factories import staff_user
@@ -25,7 +27,8 @@ from volunteers.tests.factories import VolunteerFactory
 
 D = datetime.date
 JAN = D(2025, 1, 1)
-SHEETS = ["汇总", "基础台账", "结对帮扶关爱台账", "活动台账", "培训台账"]
+JAN_3 = D(2025, 1, 3)
+SHEETS = ["汇总", "基础台账", "家庭监护台账", "结对帮扶关爱台账", "活动台账", "培训台账"]
 TITLE = "方山县“爱心妈妈”结对关爱台账（2025年1月）"  # the file's name; each sheet has its own title
 CHILD_TITLE = "方山县“爱心妈妈”结对关爱基础台账（2025年1月）"
 DATA = 4  # first data row: title, 填报单位/填报日期, header
@@ -249,6 +252,11 @@ def _more_of_everything(casebook, n):
             PairingMemberFactory(pairing=pairing, volunteer=VolunteerFactory(region=r["town_a"]), role=role)
         VisitFactory(child=child, visited_on=D(2025, 1, 5 + i % 20), goods_value=10)
         ActivityFactory(region=r["town_a"], held_on=D(2025, 1, 5 + i % 20))
+        # 家庭监护台账's columns and 结对帮扶关爱台账's open needs: a query a row would show.
+        ChildFactory._meta.model.objects.filter(pk=child.pk).update(
+            father_status="migrant", father_work_province="广东省", guardian_phone="13800000000", aid_received=["dibao"]
+        )
+        _need(child, "study", f"需要{i}", found_on=D(2025, 1, 2))
 
 
 def test_the_ledger_costs_the_same_queries_for_few_or_many_children(casebook, users, monkeypatch):
@@ -266,9 +274,9 @@ def test_the_ledger_costs_the_same_queries_for_few_or_many_children(casebook, us
     _more_of_everything(casebook, 25)
     many = queries()
     assert many == few
-    # 26 today: 汇总's indicators (11), one query a sheet (4), the account's region and
+    # 27 today: 汇总's indicators (11), one query a sheet (5), the account's region and
     # permissions, the visit intervals, the transaction and the audit record.
-    assert few <= 30
+    assert few <= 31
 
 
 @pytest.mark.parametrize(
@@ -291,3 +299,111 @@ def test_the_activity_and_training_sheets_list_every_row_to_the_last(casebook, u
     # Below the title, the unit and date line and the header: the numbered rows, then 合计 and signatures.
     listed = [(row[0], row[1]) for row in sheet.iter_rows(min_row=4, values_only=True) if isinstance(row[0], int)]
     assert listed == list(enumerate(expected, start=1))
+
+
+# -- 家庭监护台账 (issue 14, item 1) and the pairing sheet's open needs (item 2) -----------------
+
+
+def _sheet_rows(data: bytes, name: str) -> dict:
+    rows = workbook(data)[name].iter_rows(min_row=DATA, values_only=True)
+    return {row[1]: row for row in rows if isinstance(row[0], int)}
+
+
+@pytest.fixture
+def family(casebook):
+    child = casebook["a"]["child"]
+    for key, value in {
+        "father_name": "甲父",
+        "father_status": "migrant",
+        "father_work_province": "广东省",
+        "father_work_city": "深圳市",
+        "mother_name": "甲母",
+        "mother_status": "dead",
+        "guardian_name": "甲奶奶",
+        "guardian_relation": "祖母",
+        "guardian_phone": "13812345678",
+        "guardianship_type": "carer_weak",
+        "guardianship_rating": "fair",
+        "guardianship_rated_on": D(2025, 1, 5),
+        "health_status": "disabled",
+        "disability_category": "physical",
+        "disability_grade": "2",
+        "school_stage": "primary",
+        "boarding": True,
+        "aid_received": ["dibao", "medical"],
+    }.items():
+        setattr(child, key, value)
+    child.save()
+    return child
+
+
+def test_the_family_sheet_follows_the_childrens_sheet_row_for_row(family, users):
+    data = build(user=users["admin"], mask_for=users["admin"])
+    book = workbook(data)
+    assert book.sheetnames.index("家庭监护台账") == book.sheetnames.index("基础台账") + 1
+    sheet = book["家庭监护台账"]
+    assert sheet["A1"].value == "方山县“爱心妈妈”结对关爱家庭监护台账（2025年1月）"
+    assert [c.value for c in sheet[3]] == [
+        "序号", "姓名", "村（社区）", "父亲姓名", "父亲状况（含务工地点）", "母亲姓名", "母亲状况（含务工地点）",
+        "实际监护人/委托照护人", "与儿童关系", "监护人电话", "监护类型", "监护评价", "健康状况", "就学阶段",
+        "是否寄宿", "享受救助",
+    ]  # fmt: skip
+    children = [
+        row[:2] for row in book["基础台账"].iter_rows(min_row=DATA, values_only=True) if isinstance(row[0], int)
+    ]
+    families = [row[:2] for row in sheet.iter_rows(min_row=DATA, values_only=True) if isinstance(row[0], int)]
+    assert families == children and len(families) == 6
+    row = _sheet_rows(data, "家庭监护台账")["甲童"]
+    assert row[2:] == (
+        family.region.name, "甲父", "外出务工（广东省深圳市）", "甲母", "死亡", "甲奶奶", "祖母", "13812345678",
+        "受委托监护人监护能力不足", "一般", "残疾（肢体残疾二级）", "小学", "是", "低保、医疗救助",
+    )  # fmt: skip
+    blank = _sheet_rows(data, "家庭监护台账")["红童"]
+    assert all(value is None for value in blank[3:])  # nothing recorded: empty cells, not 「None」
+
+
+def test_the_family_sheet_masks_the_guardians_phone_for_a_role_without_full_identity(family, users):
+    full = _sheet_rows(build(user=users["admin"], mask_for=users["admin"]), "家庭监护台账")["甲童"]
+    township = _sheet_rows(build(user=users["admin"], mask_for=users["town_a"]), "家庭监护台账")["甲童"]
+    assert full[9] == "13812345678"
+    assert township[9] == "138********"  # core.idnumber.mask_phone, as on 基础台账
+    assert township[:9] == full[:9] and township[10:] == full[10:]
+
+
+def test_the_family_sheet_comes_only_with_the_childrens_sheet(casebook, users):
+    assert LEDGER_SHEETS["家庭监护台账"] == LEDGER_SHEETS["基础台账"]  # the same grant
+    for role in ("admin", "town_a", "viewer"):
+        granted = may_export(users[role], MONTHLY_LEDGER)
+        assert ("家庭监护台账" in granted) == ("基础台账" in granted), role
+    alone = workbook(build(user=users["admin"], sheets=["汇总", "家庭监护台账", "活动台账"]))
+    assert alone.sheetnames == ["汇总", "活动台账"]
+    without = workbook(build(user=users["admin"], sheets=["汇总", "基础台账"]))
+    assert without.sheetnames == ["汇总", "基础台账"]
+
+
+def _need(child, kind, description, *, status="pending", found_on=JAN_3, **extra):
+    if status in ("done", "unsolved"):
+        extra.setdefault("outcome", "已解决")
+    return Need.objects.create(
+        child=child, kind=kind, description=description, actor_kind="staff", status=status, found_on=found_on, **extra
+    )
+
+
+def test_the_pairing_sheet_lists_the_childs_open_needs(casebook, users):
+    child = casebook["a"]["child"]
+    _need(child, "mental", "情绪低落，需要陪伴", status="in_progress", found_on=D(2025, 1, 8))
+    _need(child, "study", "辅导作业", due_on=D(2025, 6, 30), found_on=D(2025, 1, 2))
+    _need(child, "health", "视力检查", status="referred", found_on=D(2025, 1, 20))
+    _need(child, "living", "冬衣已送到", status="done", closed_on=D(2025, 1, 15))
+    _need(child, "safety", "二月才发现", found_on=D(2025, 2, 3))  # after the month: not yet found
+    # Closed in February: still open at the end of January, the month of this ledger.
+    _need(child, "legal", "户口迁移", status="done", found_on=D(2024, 12, 1), closed_on=D(2025, 2, 10))
+    rows = _sheet_rows(build(user=users["admin"]), "结对帮扶关爱台账")
+    assert workbook(build(user=users["admin"]))["结对帮扶关爱台账"]["N3"].value == "未完成帮扶需求"
+    assert rows["甲童"][13].split("；\n") == [
+        "法律：户口迁移",
+        "学业：辅导作业（6月30日前）",
+        "心理：情绪低落，需要陪伴",
+        "健康/医疗：视力检查",
+    ]
+    assert rows["乙童"][13] is None  # no need at all: an empty cell

@@ -28,7 +28,7 @@ from reports.ledger import write_ledger
 D = datetime.date
 JAN = D(2025, 1, 1)
 FILED = D(2025, 2, 3)
-SHEETS = ["汇总", "基础台账", "结对帮扶关爱台账", "活动台账", "培训台账"]
+SHEETS = ["汇总", "基础台账", "家庭监护台账", "结对帮扶关爱台账", "活动台账", "培训台账"]
 HEADER_ROW = 3  # title, 填报单位/填报日期, then the column headers
 BODY_PT = 9
 #: Noto CJK's line height is 1.448 em; SimSun's is less. A row must hold its lines at this.
@@ -148,7 +148,7 @@ def test_the_columns_fit_the_page_width_at_full_size(book):
 
 def test_every_data_cell_has_a_border_and_text_of_at_least_nine_points(book):
     for sheet in book.worksheets:
-        end = last_body_row(sheet) + (0 if sheet.title in ("汇总", "基础台账") else 1)  # with 合计
+        end = last_body_row(sheet) + (0 if sheet.title in ("汇总", "基础台账", "家庭监护台账") else 1)  # with 合计
         for row in sheet.iter_rows(min_row=HEADER_ROW, max_row=end):
             for cell in row:
                 if isinstance(cell, MergedCell):
@@ -185,7 +185,11 @@ def test_multi_line_cells_wrap_and_their_rows_are_tall_enough(book):
 
 
 def test_id_and_phone_numbers_fit_their_columns_unwrapped(book):
-    for name, columns in [("基础台账", ("身份证号", "监护人电话")), ("结对帮扶关爱台账", ("儿童身份证号",))]:
+    for name, columns in [
+        ("基础台账", ("身份证号", "监护人电话")),
+        ("家庭监护台账", ("监护人电话",)),
+        ("结对帮扶关爱台账", ("儿童身份证号",)),
+    ]:
         sheet = book[name]
         headers = {c.value: c.column_letter for c in sheet[HEADER_ROW]}
         for header in columns:
@@ -295,19 +299,20 @@ def ledger_pdf(book, two_visits, users, tmp_path):
 
 def test_the_pdf_prints_every_sheet_at_full_size_without_overlapping_text(ledger_pdf):
     pages = pdf_pages(ledger_pdf)
-    # One page each: 汇总 (portrait), then the four landscape sheets of this small county.
-    assert len(pages) == 5
+    # One page each: 汇总 (portrait), then the five landscape sheets of this small county.
+    assert len(pages) == 6
     for page, name in zip(pages, SHEETS, strict=True):
         assert "方山县“爱心妈妈”" in page and name in page and "（2025年1月）" in page
         assert "填报单位（盖章）：方山县" in page and "填表人：" in page and "负责人：" in page
-        assert re.search(r"第 ?\d+ ?页 ?共 ?5 ?页", page)
+        assert re.search(r"第 ?\d+ ?页 ?共 ?6 ?页", page)
     # Every column on the page (nothing pushed onto a second page across).
-    assert "备注" in pages[1] and "身份证号" in pages[1] and "物资折价" in pages[2]
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "5", str(ledger_pdf)], capture_output=True, text=True).stdout
+    assert "备注" in pages[1] and "身份证号" in pages[1] and "享受救助" in pages[2]
+    assert "物资折价" in pages[3] and "未完成帮扶需求" in pages[3]
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "6", str(ledger_pdf)], capture_output=True, text=True).stdout
     sizes = re.findall(r"size:\s+([\d.]+) x ([\d.]+)", info)
     assert float(sizes[0][0]) < float(sizes[0][1]) and all(float(w) > float(h) for w, h in sizes[1:])
     all_words = words(ledger_pdf)
-    for page in range(1, 6):
+    for page in range(1, 7):
         on_page = [w for w in all_words if w[0] == page]
         assert not overlaps(on_page), page
         # 9 pt text in Noto CJK has boxes about 11.7 pt tall; shrunk to 90 % it would be 10.5.

@@ -1,6 +1,7 @@
 """Issue 14, item 6: the guardian's consent (PIPL art. 31) — list flag, profile, scans, photo setting."""
 
 import datetime
+import re
 import uuid
 
 import pytest
@@ -60,6 +61,46 @@ def test_the_children_list_flags_children_without_recorded_consent(client, world
     assert "同意书" in missing.content.decode() and "未登记" in missing.content.decode()
     recorded = client.get(url, {"consent": "recorded"})
     assert [c.name for c in recorded.context["cl"].queryset] == ["甲童"]
+
+
+def _consent_cells(response) -> dict[str, str]:
+    """Each listed child's 同意书 cell, as text."""
+    page = response.content.decode()
+    cells = {}
+    for row in re.findall(r"<tr[^>]*>.*?</tr>", page, flags=re.S):
+        name = re.search(r"field-name[^>]*>(?:<a[^>]*>)?([^<]+)", row)
+        cell = re.search(r"field-consent_display[^>]*>(.*?)</td>", row, flags=re.S)
+        if name and cell:
+            cells[name.group(1).strip()] = re.sub(r"<[^>]+>|\s+", "", cell.group(1))
+    return cells
+
+
+def test_the_children_list_has_a_consent_column_that_highlights_the_missing_ones(
+    client, world, users, django_assert_max_num_queries
+):
+    from children.tests.factories import ChildFactory
+
+    consent(world["a"]["child"])
+    client.force_login(users["admin"])
+    url = reverse("admin:children_child_changelist")
+    client.get(url)
+    with django_assert_max_num_queries(20) as few:
+        client.get(url)
+    for i in range(8):
+        child = ChildFactory(region=world["regions"]["village_a1"], name=f"多童{i}")
+        if i % 2:
+            consent(child)
+    with django_assert_max_num_queries(len(few.captured_queries)):  # an annotation, not a query a row
+        response = client.get(url)
+    page = response.content.decode()
+    assert 'data-label="同意书"' in page  # the column
+    assert re.search(r"以\s*监护人同意\s*</h3>", page)  # the filter's title
+    cells = _consent_cells(response)
+    assert cells["甲童"] == "已登记" and cells["乙童"] == "未登记"
+    assert {cells[f"多童{i}"] for i in range(1, 8, 2)} == {"已登记"}
+    assert {cells[f"多童{i}"] for i in range(0, 8, 2)} == {"未登记"}
+    row = next(r for r in page.split("<tr") if "乙童" in r)
+    assert "red" in row.split("field-consent_display")[1].split("</td>")[0]  # highlighted
 
 
 def test_a_withdrawn_consent_counts_as_not_recorded(client, world, users):

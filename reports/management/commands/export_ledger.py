@@ -20,7 +20,7 @@ WRITERS = {".xlsx": write_ledger, ".pdf": write_ledger_pdf}
 
 
 class Command(ChineseCommand):
-    help = "Write the monthly ledger workbook (汇总, 基础台账, 结对帮扶关爱台账, 活动台账, 培训台账)."
+    help = "Write the monthly ledger workbook (汇总, 基础台账, 家庭监护台账, 结对帮扶关爱台账, 活动台账, 培训台账)."
 
     def add_arguments(self, parser):
         parser.add_argument("--month", required=True, help="YYYY-MM")
