@@ -385,3 +385,9 @@ def test_trainings_and_visits_in_the_range(casebook, users):
     assert Training.objects.count() == 3
     assert f.visits == 3 and f.visit_goods == Decimal("50")
     assert ActivityType.objects.exists()
+
+
+def test_the_no_english_crawl_reaches_the_page(world, users):
+    from core.tests.test_no_english import site_pages
+
+    assert ("reports:statistics", reverse("reports:statistics")) in list(site_pages(users["town_a"]))
