@@ -68,9 +68,16 @@ def random_county(regions, rng: random.Random, children: int) -> None:
                 PairingMemberFactory(pairing=pairing, volunteer=mother, joined_on=started)
         for _ in range(rng.randrange(3)):
             VisitFactory(child=child, visited_on=day(entered, 200), goods_value=Decimal(rng.choice([0, 50])))
+    courses = [Course.objects.create(name=f"课程{i}", region=regions["county"]) for i in range(3)]
+    stations = [Workstation.objects.create(name=f"工作站{i}", region=v.parent) for i, v in enumerate(villages)]
     for _ in range(children // 4):
         ActivityFactory(
-            region=rng.choice(villages).parent, held_on=day(), person_times=rng.randrange(40), goods_value=Decimal(100)
+            region=rng.choice(villages).parent,
+            held_on=day(),
+            person_times=rng.randrange(40),
+            goods_value=Decimal(100),
+            course=rng.choice([None, *courses]),
+            workstation=rng.choice([None, *stations]),
         )
 
 
@@ -275,6 +282,8 @@ def test_the_briefing_has_the_reports_figures(casebook, users):
     course = Course.objects.create(name="心理护航课", region=r["county"])
     station = Workstation.objects.create(name="圪洞镇爱心妈妈工作站", region=r["town_a"])
     ActivityFactory(region=r["town_a"], held_on=D(2025, 3, 3), course=course, workstation=station, goods_value=500)
+    other = Workstation.objects.create(name="大武镇爱心妈妈工作站", region=r["town_b"])
+    ActivityFactory(region=r["town_b"], held_on=D(2025, 3, 4), workstation=other)
     f = period_statistics(users["admin"], *Q1)
     text = f.briefing()
     assert f"招募爱心妈妈{f.mothers_active}名" in text
@@ -283,8 +292,9 @@ def test_the_briefing_has_the_reports_figures(casebook, users):
     assert f"培训{f.trainings}场{f.training_attendance}人次" in text
     assert f"活动{f.activities}场次" in text and f"物资{f.activity_goods:.0f}元" in text
     assert "品牌课程1门" in text
-    assert f.courses_used == [("心理护航课", 1)] and f.workstations_used == [("圪洞镇爱心妈妈工作站", 1)]
-    assert f.workstations == 1
+    assert f.courses_used == [("心理护航课", 1)]
+    assert sorted(f.workstations_used) == sorted([("圪洞镇爱心妈妈工作站", 1), ("大武镇爱心妈妈工作站", 1)])
+    assert f.workstations == 2
     types = {name: (n, pt, goods) for name, n, pt, goods in f.activities_by_type}
     assert sum(n for n, _pt, _g in types.values()) == f.activities
 
@@ -320,6 +330,15 @@ def test_the_page_is_refused_without_the_right(world, users, client, django_user
     client.force_login(outsider)
     assert client.get(reverse("reports:statistics")).status_code == 403
     assert client.get(reverse("reports:statistics_xlsx")).status_code == 403
+
+
+def test_a_township_picks_only_its_own_region(world, users, client):
+    client.force_login(users["town_a"])
+    html = client.get(reverse("reports:statistics")).content.decode()
+    form = html.split('id="stats-form"')[1].split("</form>")[0]
+    assert "圪洞镇" in form and "大武镇" not in form and "方山县" not in form
+    html = client.get(reverse("reports:statistics"), {"region": world["regions"]["town_b"].pk}).content.decode()
+    assert 'id="stats-flow"' not in html
 
 
 def test_a_wide_scope_picks_the_region_by_search(world, users, client, monkeypatch):
@@ -370,7 +389,9 @@ def test_the_flow_holds_on_the_demo_data_for_every_quarter_of_the_demo_year(db):
     year = period_statistics(None, D(2025, 1, 1), D(2025, 12, 31), today=D(2025, 12, 31))
     assert year.closing == 150 and year.flow_holds
     for i, child in enumerate(Child.objects.order_by("pk")[:11]):
-        child_exit(child=child, reason=Child.ExitReason.values[i % 5], on=D(2025, 2 + i, 10 + i), by=None)
+        # Three of them on a quarter's first day (April, July, October 1st).
+        on = D(2025, 2 + i, 1 if i % 3 == 2 else 10 + i)
+        child_exit(child=child, reason=Child.ExitReason.values[i % 5], on=on, by=None)
     figures = [period_statistics(None, start, end, today=D(2025, 12, 31)) for start, end in QUARTERS_2025]
     assert all(f.flow_holds for f in figures), [f.flow_text() for f in figures]
     assert [f.exited for f in figures] == [2, 3, 3, 3]  # one a month, February to December
