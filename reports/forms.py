@@ -69,3 +69,59 @@ class LedgerImportJobForm(ImportJobForm):
     def params(self):
         day = self.cleaned_data.get("ledger_date")
         return {"ledger_date": day.isoformat() if day else "", "overwrite_newer": self.cleaned_data["overwrite_newer"]}
+
+
+class StatisticsForm(forms.Form):
+    """The period and region of the period statistics page (阶段统计), read from the query string."""
+
+    PERIODS = [
+        ("this_quarter", _("This quarter")),
+        ("last_quarter", _("Last quarter")),
+        ("this_year", _("This year")),
+        ("last_year", _("Last year")),
+        ("custom", _("Dates below")),
+    ]
+    #: Up to this many regions in scope the region is a plain list; more, a search box.
+    LIST_LIMIT = 60
+
+    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.none(), required=False, empty_label=_("All I may see")
+    )
+
+    def __init__(self, *args, user, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        regions = Region.objects.for_user(user).filter(level__lte=Level.TOWNSHIP).order_by("code")
+        field = self.fields["region"]
+        field.queryset = regions
+        if regions[: self.LIST_LIMIT + 1].count() > self.LIST_LIMIT:
+            # A city or province: a search box over the region admin's scoped search, not a list
+            # of a thousand townships (the staff admin's region field is the picker's source).
+            from django.contrib import admin
+            from django.contrib.admin.widgets import AutocompleteSelect
+
+            from regions.models import StaffProfile
+
+            field.widget = AutocompleteSelect(StaffProfile._meta.get_field("region"), admin.site)
+            field.queryset = Region.objects.for_user(user)
+
+    def clean(self):
+        from .statistics import preset_range
+
+        data = super().clean()
+        period = data.get("period") or "this_quarter"
+        if period == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start or not end:
+                raise forms.ValidationError(_("Give both dates, or choose a period."))
+        else:
+            start, end = preset_range(period, self.today)
+        if end < start:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        if start > self.today:
+            raise forms.ValidationError(_("The period has not started yet."))
+        data.update(period=period, start=start, end=end)
+        return data

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from . import job_views as views
+from .statistics_views import statistics_page_view, statistics_xlsx_view
 from .views import ledger_pdf
 
 app_name = "reports"
@@ -11,4 +12,6 @@ urlpatterns = [
     path("jobs/<int:pk>/file/", views.job_file, name="job_file"),
     # Outside /admin/ (whose catch-all comes first), but behind the admin's login all the same.
     path("reports/ledger.pdf", admin.site.admin_view(ledger_pdf), name="ledger_pdf"),
+    path("reports/statistics/", statistics_page_view, name="statistics"),
+    path("reports/statistics.xlsx", statistics_xlsx_view, name="statistics_xlsx"),
 ]
