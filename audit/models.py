@@ -93,6 +93,7 @@ LEDGER_NAMES = {
     "visits": _("visit records"),
     "activities": _("activity ledger"),
     "monthly": _("Monthly ledger"),
+    "roster": _("Roster reconciliation"),
 }
 
 
