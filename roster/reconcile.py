@@ -218,7 +218,8 @@ def reconcile(data: bytes, filename: str, *, user, source: str = "") -> Result:
         user=user,
         ledger=AUDIT_LEDGER,
         rows=len(theirs) + len(result.unreadable),
-        filters={"file": filename, "source": source, **{k: str(v) for k, v in result.counts().items()}},
+        # Chinese keys: the audit log shows them as they are (counts only, no person).
+        filters={"对方名单": filename, "名单来源": source, **{k: str(v) for k, v in result.counts().items()}},
     )
     return result
 

@@ -74,7 +74,7 @@ def roster_of(count: int, region) -> bytes:
                 name=f"儿童{n}",
                 id_number=make_id_number(region.code, born=first + datetime.timedelta(days=n // 40)),
                 gender="M",
-                birth_date=first,
+                birth_date=first + datetime.timedelta(days=n // 40),
                 category=category,
                 region=region,
             )

@@ -100,8 +100,8 @@ def test_it_writes_nothing_but_one_audit_record_of_who_reconciled_which_file_wit
     event = LedgerEvent.objects.get()
     assert (event.user, event.direction, event.ledger, event.rows) == (users["town_a"], "export", "roster", 10)
     assert event.filters == {
-        "file": "民政名单.xlsx",
-        "source": "民政",
+        "对方名单": "民政名单.xlsx",
+        "名单来源": "民政",
         "双方都有": "6",
         "仅对方有": "2",
         "仅本系统有": "1",
