@@ -92,9 +92,10 @@ def _row_counts():
 
 
 def test_it_writes_nothing_but_one_audit_record_of_who_reconciled_which_file_with_counts(case, users):
-    before = _row_counts()
+    before, children = _row_counts(), list(Child.objects.order_by("pk").values())
     run(case, users["town_a"])
     after = _row_counts()
+    assert list(Child.objects.order_by("pk").values()) == children  # no row changed in place either
     changed = {label: (before[label], after[label]) for label in before if before[label] != after[label]}
     assert changed == {"audit.LedgerEvent": (before["audit.LedgerEvent"], before["audit.LedgerEvent"] + 1)}
     event = LedgerEvent.objects.get()
