@@ -65,7 +65,7 @@ def test_the_page_shows_the_first_fifty_of_a_list(regions, users):
     assert page.count("<tr>") == 50 + 1  # 50 rows and the header; the other lists are empty
 
 
-def test_the_result_file_downloads_once_reconciled_in_this_session(case, users):
+def test_the_result_file_downloads_once_reconciled_in_this_session(case, users, settings):
     client = client_for(users["town_a"])
     page = upload(client, case["data"]).content.decode()
     url = re.search(r'href="(/admin/children/reconcile/[0-9a-f]{32}/file/)"', page)[1]
@@ -80,6 +80,8 @@ def test_the_result_file_downloads_once_reconciled_in_this_session(case, users):
     # another person (even one who may reconcile) cannot fetch it
     assert client_for(users["admin"]).get(url).status_code == 404
     assert client.get("/admin/children/reconcile/" + "0" * 32 + "/file/").status_code == 404
+    stored = list((settings.LEDGER_UPLOAD_DIR).iterdir())
+    assert len(stored) == 1 and stored[0].stat().st_mode & 0o777 == 0o600  # private, like ledger uploads
 
 
 def test_viewers_are_refused_and_township_staff_may_open_it(users, regions):
