@@ -94,6 +94,7 @@ LEDGER_NAMES = {
     "activities": _("activity ledger"),
     "monthly": _("Monthly ledger"),
     "statistics": _("Period statistics"),
+    "roster": _("Roster reconciliation"),
 }
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("closing.urls")),
     # Before admin.site.urls, which would answer it with Django's unscoped shortcut.
     path("admin/r/<int:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site), name="view_on_site"),
+    path("", include("roster.urls")),
     path("admin/regions/add-below/", admin.site.admin_view(regions_add_view), name="regions_add_below"),
     path("admin/", admin.site.urls),
     path("", include("activities.urls")),

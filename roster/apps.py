@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RosterConfig(AppConfig):
+    name = "roster"
+    verbose_name = _("roster reconciliation")
+
+    def ready(self):
+        from .navigation import install
+
+        install()
