@@ -26,6 +26,11 @@ LEDGER_SHEETS = {
 #: Exports made of one model's rows (job kinds), by the model whose rows they carry.
 ROW_EXPORTS = {VISIT_LEDGER: "activities.visit"}
 
+#: Printed files of what a person may open one by one (the child's profile): the batch of
+#: 一人一档 takes the right to view the profiles it prints, masked as the profile is masked.
+DOSSIER_BATCH = "dossier_batch"
+PRINTS = {DOSSIER_BATCH: "children.view_child"}
+
 
 def _may_change_rows(user, label: str) -> bool:
     app, model = label.split(".")
@@ -47,6 +52,8 @@ def may_export(user, what: str) -> tuple[str, ...]:
         return ()
     if what == MONTHLY_LEDGER:
         return tuple(sheet for sheet, perm in LEDGER_SHEETS.items() if user.has_perm(perm))
+    if what in PRINTS:
+        return (what,) if user.has_perm(PRINTS[what]) else ()
     label = ROW_EXPORTS.get(what, what)
     if label.count(".") != 1:
         return ()
