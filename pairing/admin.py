@@ -10,6 +10,7 @@ from unfold.decorators import action
 from children.actions import detail_form_action
 from core.admin import ArchivedFilter, ReadOnlyInline, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
+from core.permissions import PAIRING_CARD, may_export
 
 from .actions import add_member, add_member_detail, change_lead_view, end_pairings, ending, leave_pairing, pair_view
 from .models import Pairing, PairingMember
@@ -86,7 +87,7 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
         return redirect("reports:pairing_card_pdf", pk=object_id)
 
     def has_card_permission(self, request, object_id=None):
-        return request.user.has_perm("pairing.view_pairing")
+        return bool(may_export(request.user, PAIRING_CARD))
 
     def get_list_filter(self, request):
         return [PairingStateFilter if f is ArchivedFilter else f for f in super().get_list_filter(request)]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core.downloads import as_attachment
+from core.permissions import DOSSIER, PAIRING_CARD, may_export
 
 from .dossier import card_file_name, card_pairing, dossier_file_name, dossier_pdf, dossier_queryset, pairing_card_pdf
 from .pdf import PdfUnavailable
@@ -30,7 +31,7 @@ def _pdf(request, write, name, back):
 
 def child_dossier_pdf(request, pk):
     """One child's file, as the user may see it; a child out of the user's scope is not found."""
-    if not request.user.has_perm("children.view_child"):
+    if not may_export(request.user, DOSSIER):
         raise PermissionDenied
     child = dossier_queryset(request.user).filter(pk=pk).first()
     if child is None:
@@ -45,7 +46,7 @@ def child_dossier_pdf(request, pk):
 
 def pairing_card_view(request, pk):
     """The pairing card, two copies on one A4 page; a pairing out of the user's scope is not found."""
-    if not request.user.has_perm("pairing.view_pairing"):
+    if not may_export(request.user, PAIRING_CARD):
         raise PermissionDenied
     pairing = card_pairing(request.user, pk)
     if pairing is None:

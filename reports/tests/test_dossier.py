@@ -276,3 +276,67 @@ def test_the_pairing_card_pdf_is_one_page_with_the_card_twice(filed, users, clie
     assert page_count(data) == 1
     text = squeeze(pdftotext(data))
     assert text.count("爱心妈妈结对卡") == 2 and text.count("甲童") == 2 and text.count("甲妈妈") == 2
+
+
+# --- the batch job without LibreOffice -----------------------------------------------------
+@pytest.fixture
+def no_pdf(monkeypatch):
+    """LibreOffice stands in: the 'PDF' is the workbook's bytes (enough for the job's own logic)."""
+    monkeypatch.setattr(dossier, "xlsx_to_pdf", lambda xlsx: Path(xlsx).read_bytes())
+
+
+def test_the_batch_takes_a_township_or_village_only(filed, users, no_pdf):
+    county = filed["regions"]["county"]
+    job = job_start(user=users["admin"], kind="dossier_batch", params={"month": "2026-12", "region": county.code})
+    assert job.status == JobStatus.FAILED and job.message == "请选择一个乡镇或村（社区）。"
+    town_b = filed["regions"]["town_b"]
+    job = job_start(user=users["town_a"], kind="dossier_batch", params={"month": "2026-12", "region": town_b.code})
+    assert job.status == JobStatus.FAILED and not job.result
+
+
+def test_the_batch_reports_progress_per_child(filed, users, no_pdf, monkeypatch):
+    seen = []
+    monkeypatch.setattr("reports.jobs._write_progress", lambda job, done, total: seen.append((done, total)))
+    monkeypatch.setattr("reports.jobs.PROGRESS_EVERY_ROWS", 1)
+    village = filed["regions"]["village_a1"]
+    ChildFactory(region=village, name="丁童")
+    job = job_start(user=users["admin"], kind="dossier_batch", params={"month": "2026-12", "region": village.code})
+    assert job.status == JobStatus.DONE and job.report == {"children": 2, "masked": False}
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    book = openpyxl.load_workbook(io.BytesIO(job.result.read()))
+    assert [s.title for s in book.worksheets] == ["001丁童", "002甲童"]
+
+
+def test_an_unmasked_batch_is_not_sent_once_its_owner_may_not_see_full_numbers(filed, users, no_pdf, client):
+    from django.contrib.auth.models import Group
+
+    admin = users["admin"]
+    job = job_start(
+        user=admin, kind="dossier_batch", params={"month": "2026-12", "region": filed["regions"]["town_a"].code}
+    )
+    client.force_login(admin)
+    assert client.get(reverse("reports:job_file", args=[job.pk])).status_code == 200
+    admin.groups.set([Group.objects.get(name="township")])
+    admin = type(admin).objects.get(pk=admin.pk)  # a fresh permission cache
+    client.force_login(admin)
+    assert client.get(reverse("reports:job_file", args=[job.pk])).status_code == 403
+
+
+def test_who_keeps_the_files_may_start_the_batch(users, regions):
+    from regions.tests.factories import staff_user
+    from reports.jobs import KINDS
+
+    kind = KINDS["dossier_batch"]
+    assert kind.may_start(users["town_a"]) and kind.may_start(users["admin"])
+    assert not kind.may_start(users["viewer"]) and not kind.may_start(staff_user("no_role", regions["town_a"], None))
+
+
+def test_a_viewer_may_not_print_personal_data(filed, users, client):
+    client.force_login(users["viewer"])
+    child, pairing = filed["a"]["child"], filed["a"]["pairing"]
+    page = client.get(reverse("children:profile", args=[child.pk])).content.decode()
+    assert reverse("reports:child_dossier_pdf", args=[child.pk]) not in page
+    assert client.get(reverse("reports:child_dossier_pdf", args=[child.pk])).status_code == 403
+    assert client.get(reverse("reports:pairing_card_pdf", args=[pairing.pk])).status_code == 403
+    change_page = client.get(reverse("admin:pairing_pairing_change", args=[pairing.pk])).content.decode()
+    assert "打印结对卡（PDF）" not in change_page
