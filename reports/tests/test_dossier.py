@@ -186,6 +186,13 @@ def test_the_pairing_page_links_its_card(filed, users, client):
     assert response.status_code == 302 and response["Location"] == reverse("reports:pairing_card_pdf", args=[pk])
 
 
+def test_the_promise_is_written_on_the_pairing_form(filed, users, client):
+    client.force_login(users["admin"])
+    pk = filed["a"]["pairing"].pk
+    page = client.get(reverse("admin:pairing_pairing_change", args=[pk])).content.decode()
+    assert 'name="commitment"' in page and "结对承诺" in page and "每月至少走访一次，辅导功课" in page
+
+
 def test_the_batch_form_offers_the_users_townships_and_villages(filed, users, client):
     client.force_login(users["town_a"])
     page = client.get(reverse("admin:reports_job_start", args=["dossier_batch"])).content.decode()
