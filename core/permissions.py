@@ -29,6 +29,19 @@ LEDGER_SHEETS = {
 #: Exports made of one model's rows (job kinds), by the model whose rows they carry.
 ROW_EXPORTS = {VISIT_LEDGER: "activities.visit"}
 
+#: Printed files (reports.dossier): one child's 一人一档, a batch of them (a job kind) and a
+#: pairing's 结对卡, masked as the profile is. For those who keep the files and do the visits
+#: (county admins and township staff: they see the register and record visits); viewers may not
+#: take personal data away.
+DOSSIER = "dossier"
+DOSSIER_BATCH = "dossier_batch"
+PAIRING_CARD = "pairing_card"
+PRINTS = {
+    DOSSIER: ("children.view_child", "activities.add_visit"),
+    DOSSIER_BATCH: ("children.view_child", "activities.add_visit"),
+    PAIRING_CARD: ("pairing.view_pairing", "activities.add_visit"),
+}
+
 
 def _may_change_rows(user, label: str) -> bool:
     app, model = label.split(".")
@@ -50,6 +63,8 @@ def may_export(user, what: str) -> tuple[str, ...]:
         return ()
     if what == MONTHLY_LEDGER:
         return tuple(sheet for sheet, perm in LEDGER_SHEETS.items() if user.has_perm(perm))
+    if what in PRINTS:
+        return (what,) if all(user.has_perm(perm) for perm in PRINTS[what]) else ()
     label = ROW_EXPORTS.get(what, what)
     if label.count(".") != 1:
         return ()

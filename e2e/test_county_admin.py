@@ -1,6 +1,11 @@
-"""A county admin's day: dashboard with its charts, the overdue list, a child's profile."""
+"""A county admin's day: dashboard with its charts, the overdue list, a child's profile.
 
+``SAVE_DOCS_SCREENSHOTS=1`` also writes docs/screenshots/profile.png (the profile with its 打印一人一档 button).
+"""
+
+import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +23,7 @@ CANVAS_DRAWN = """(id) => {
   return false;
 }"""
 CHARTS = ["chart-colours", "chart-categories", "chart-sectors", "chart-townships"]
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
 def test_county_admin_sees_dashboard_charts_overdue_list_and_a_profile(county, page, shot):
@@ -44,7 +50,10 @@ def test_county_admin_sees_dashboard_charts_overdue_list_and_a_profile(county, p
     profile = opened.value
     expect(profile).to_have_url(re.compile(rf"/children/{county['xiaoming'].pk}/profile/$"))
     expect(profile.locator("h1")).to_contain_text("李小明")
+    expect(profile.get_by_role("link", name="打印一人一档（PDF）")).to_be_visible()
     shot(profile, "child-profile")
+    if os.environ.get("SAVE_DOCS_SCREENSHOTS") == "1":
+        profile.screenshot(path=str(DOCS / "profile.png"))
 
 
 def test_county_admin_imports_the_sample_ledger_and_downloads_the_monthly_ledger(county, page, shot, tmp_path):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from unfold.decorators import action
 from children.actions import detail_form_action
 from core.admin import ArchivedFilter, ReadOnlyInline, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
+from core.permissions import PAIRING_CARD, may_export
 
 from .actions import add_member, add_member_detail, change_lead_view, end_pairings, ending, leave_pairing, pair_view
 from .models import Pairing, PairingMember
@@ -64,7 +66,7 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
     autocomplete_fields = ["child"]
     inlines = [PairingMemberInline]
     actions = [end_pairings, add_member]
-    actions_detail = ["end_detail", "add_member_detail", "change_lead_detail"]
+    actions_detail = ["end_detail", "add_member_detail", "change_lead_detail", "card_detail"]
     readonly_fields = ["child", "started_on", "ended_on", "end_reason", "end_note"]
 
     @action(description=_("End pairing"), url_path="end", permissions=["change"])
@@ -78,6 +80,14 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
     @action(description=_("Change the lead caring mother"), url_path="change-lead", permissions=["change"])
     def change_lead_detail(self, request, object_id):
         return change_lead_view(self, request, object_id)
+
+    @action(description=_("Print the pairing card (PDF)"), url_path="card", permissions=["card"])
+    def card_detail(self, request, object_id):
+        # The card's own view checks the pairing against the user's scope (reports.dossier_views).
+        return redirect("reports:pairing_card_pdf", pk=object_id)
+
+    def has_card_permission(self, request, object_id=None):
+        return bool(may_export(request.user, PAIRING_CARD))
 
     def get_list_filter(self, request):
         return [PairingStateFilter if f is ArchivedFilter else f for f in super().get_list_filter(request)]

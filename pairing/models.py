@@ -39,6 +39,12 @@ class Pairing(TimeStamped):
     # Required with the reason 其他 (pairing.services.pairing_end).
     end_note = models.CharField(_("end reason details"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    #: What the mothers and the family promised each other, printed on the 结对卡.
+    commitment = models.TextField(
+        _("what they promised"),
+        blank=True,
+        help_text=_("Printed on the pairing card, e.g. a visit or call every month and help with homework."),
+    )
 
     objects = PairingQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])

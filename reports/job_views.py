@@ -53,7 +53,9 @@ def may_download(user, job) -> bool:
         return kind is not None
     granted = may_export(user, job.kind)
     if job.kind != MONTHLY_LEDGER:
-        return bool(granted)
+        # A file that says it holds full numbers ("masked": false) only while its owner may see them.
+        full = isinstance(job.report, dict) and job.report.get("masked") is False
+        return bool(granted) and (sees_full_identity(user) or not full)
     # A ledger written before its sheets were recorded has them all.
     written = job.report.get("sheets") if isinstance(job.report, dict) and "sheets" in job.report else None
     sheets = LEDGER_SHEETS if written is None else [s for s in written.split("、") if s]

@@ -138,24 +138,33 @@ def register_import(kind, label, importer, *, user_errors=(), permission=None, f
     return KINDS[kind]
 
 
-def register_export(kind, label, exporter, *, document=None) -> JobKind:
+def register_export(kind, label, exporter, *, document=None, form_class=None, extension="xlsx") -> JobKind:
     """Register an export job: ``exporter(user, month, region, path, progress) -> dict | None``.
 
     Its file is named by core.downloads' rule: the region + ``document`` (a key of
-    core.downloads.DOCUMENTS or a document's name; default: the kind's label) + the month.
+    core.downloads.DOCUMENTS or a document's name; default: the kind's label) + the month, and
+    ``extension`` (an exporter that writes a PDF says "pdf"). ``form_class`` replaces the start
+    page's month-and-region form (it takes ``user=`` and its ``params()`` hold "month" and "region").
 
     Who may start it, run it and download its file is ``core.permissions.may_export(user, kind)``
     (a kind missing from that table is refused to everyone).
     """
 
     def runner(job):
-        run_ledger_job(job, exporter, document=document or str(label))
+        run_ledger_job(job, exporter, document=document or str(label), extension=extension)
 
     def permission(user):
         return bool(may_export(user, kind))
 
     KINDS[kind] = JobKind(
-        kind, label, runner, takes_month=True, permission=permission, user_errors=(JobInputError,), exports=True
+        kind,
+        label,
+        runner,
+        takes_month=True,
+        permission=permission,
+        user_errors=(JobInputError,),
+        exports=True,
+        form_class=form_class,
     )
     return KINDS[kind]
 
@@ -440,7 +449,7 @@ def job_region(job):
     return region
 
 
-def run_ledger_job(job, exporter, *, document: str):
+def run_ledger_job(job, exporter, *, document: str, extension: str = "xlsx"):
     """Run ``exporter`` into a temporary file and keep it as the job's result, named by
     core.downloads' rule: the region (the user's own when none was chosen), document, month."""
     month = job_month(job)
@@ -452,7 +461,7 @@ def run_ledger_job(job, exporter, *, document: str):
     with tempfile.TemporaryDirectory(prefix="job-") as tmp:
         path = Path(tmp) / "result"
         report = exporter(job.user, month, region, path, progress)
-        name = download_name(region=region or user_region(job.user), kind=document, period=month, extension="xlsx")
+        name = download_name(region=region or user_region(job.user), kind=document, period=month, extension=extension)
         job_finish(job, file=path, filename=name, report=report)
 
 
@@ -491,4 +500,5 @@ register_import(
     permission=lambda user: user.is_superuser,
 )
 
-from reports import ledger_jobs  # noqa: E402, F401  (registers the ledger import and monthly ledger kinds)
+# Kinds registered by their own modules: the ledger import and monthly ledger, the batch of 一人一档.
+from reports import dossier, ledger_jobs  # noqa: E402, F401

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from . import job_views as views
+from .dossier_views import child_dossier_pdf, pairing_card_view
 from .statistics_views import statistics_page_view, statistics_xlsx_view
 from .views import ledger_pdf
 
@@ -14,4 +15,6 @@ urlpatterns = [
     path("reports/ledger.pdf", admin.site.admin_view(ledger_pdf), name="ledger_pdf"),
     path("reports/statistics/", statistics_page_view, name="statistics"),
     path("reports/statistics.xlsx", statistics_xlsx_view, name="statistics_xlsx"),
+    path("reports/children/<int:pk>/dossier.pdf", admin.site.admin_view(child_dossier_pdf), name="child_dossier_pdf"),
+    path("reports/pairings/<int:pk>/card.pdf", admin.site.admin_view(pairing_card_view), name="pairing_card_pdf"),
 ]
