@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "audit",
     "assessments",
     "safeguarding",
+    "todo",
 ]
 
 MIDDLEWARE = [
