@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Visit
 from casework.models import Need, Referral
 from children.filters import DUE_SOON_DAYS, AgeLimitFilter, VisitStatusFilter
-from children.models import AGE_LIMIT, AGE_LIMITS_BY_CATEGORY, OVERDUE, Child
+from children.models import AGE_LIMIT, AGE_LIMITS_BY_CATEGORY, OVERDUE, CardColour, Child
 from closing.models import MonthClose, MonthState
 from pairing.models import PairingMember
 from regions.models import Level, Region
@@ -36,6 +36,15 @@ OVERDUE_FILTER = f"{VisitStatusFilter.parameter_name}={VisitStatusFilter.OVERDUE
 BADGE_SECONDS = 60
 
 
+#: Red cards first, as the children list's overdue ordering (children.admin.COLOUR_RANK, which
+#: this module cannot import: template tags load before the admin).
+COLOUR_RANK = Case(
+    When(card_colour=CardColour.RED, then=Value(0)),
+    When(card_colour=CardColour.YELLOW, then=Value(1)),
+    default=Value(2),
+)
+
+
 def is_township_staff(user) -> bool:
     """Township staff: an account working in one township that records visits (not a viewer)."""
     scope = user_scope(user)
@@ -46,14 +55,19 @@ def is_township_staff(user) -> bool:
 
 
 def visits_due(user, today):
-    """Active children overdue (never visited counts) or due within ``DUE_SOON_DAYS`` days."""
+    """Active children overdue (never visited counts) or due within ``DUE_SOON_DAYS`` days: the
+    overdue first, red cards first among them (as the phone's overdue list), then the longest overdue."""
     return (
         Child.objects.for_user(user)
         .active()
         .with_visit_schedule(today=today)
         .filter(OVERDUE | Q(days_overdue__gte=-DUE_SOON_DAYS))
+        .annotate(
+            todo_overdue=Case(When(OVERDUE, then=Value(0)), default=Value(1)),
+            colour_rank=COLOUR_RANK,
+        )
         .select_related("region")
-        .order_by("-days_overdue", "name", "pk")
+        .order_by("todo_overdue", "colour_rank", "-days_overdue", "name", "pk")
     )
 
 

@@ -55,13 +55,18 @@ def test_it_lists_overdue_never_visited_and_due_within_7_days_of_the_own_townshi
     assert other.pk in pks(lists.visits_due(town["b"], TODAY))
 
 
-def test_the_most_overdue_come_first(town):
+def test_the_overdue_come_first_red_cards_first_then_the_longest_overdue(town):
     r = town["regions"]
-    little, much = kid(r, card_colour="red", name="少"), kid(r, card_colour="red", name="多")
+    little, much = kid(r, card_colour="red", name="红少"), kid(r, card_colour="red", name="红多")
     VisitFactory(child=little, visited_on=days(16))
     VisitFactory(child=much, visited_on=days(40))
-    names = [c.name for c in lists.visits_due(town["a"], TODAY) if c.name in ("少", "多")]
-    assert names == ["多", "少"]
+    green = kid(r, name="绿多")
+    VisitFactory(child=green, visited_on=days(200))
+    soon = kid(r, card_colour="red", name="红将到")
+    VisitFactory(child=soon, visited_on=days(10))  # due in 4 days: after every overdue child
+    mine = {"红少", "红多", "绿多", "红将到"}
+    names = [c.name for c in lists.visits_due(town["a"], TODAY) if c.name in mine]
+    assert names == ["红多", "红少", "绿多", "红将到"]
 
 
 # -- needs and referrals -------------------------------------------------------------------------
