@@ -134,10 +134,11 @@ def test_the_page_needs_a_login(client, db):
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
 
 
-def test_the_page_has_no_english(client, world, users, returned_month):
-    fill(world, users)
-    _response, html = page(client, users["town_a"])
-    assert english_in(html) == []
+def test_the_page_has_no_english_full_or_empty(client, world, users, returned_month):
+    fill(world, users, 51)  # every list, and "the first 50 of …"
+    for user in (users["town_a"], users["town_b"]):  # B's lists are mostly empty: 无
+        _response, html = page(client, user)
+        assert english_in(html) == []
 
 
 def test_the_query_count_does_not_grow_with_the_rows(client, world, users):
@@ -221,6 +222,8 @@ def test_the_county_admin_has_a_todo_panel_on_the_dashboard(client, world, users
     fill(world, users, 1, village="village_b1")
     month = first_of_last_month()
     closing.month_submit(region=world["regions"]["town_a"], month=month, by=users["town_a"])
+    closing.month_submit(region=world["regions"]["town_b"], month=month, by=users["town_b"])
+    closing.month_return(region=world["regions"]["town_b"], month=month, by=users["admin"], reason="数字不符")
     VisitFactory(child=world["b"]["child"], visited_on=timezone.localdate())  # 乙童 is not overdue any more
     report_file(
         child=world["a"]["child"],
