@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "assessments",
     "safeguarding",
     "roster",
+    "todo",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ from core.admin import TownshipFilter
 from regions.models import Level, Region, ancestor_code
 from regions.scoping import scope_key, user_scope
 from safeguarding.panels import dashboard_safeguard
+from todo.lists import county_panel
 
 from .indicators import Indicators, TownshipRow, compute, parse_month
 
@@ -42,6 +43,11 @@ def dashboard_callback(request, context):
     figures, computed_at = (closed[0], None) if closed else figures_for(request.user, month)
     level, rows = breakdown(request.user, figures)
     trend, trend_computed_at = trend_for(request.user, month, figures)
+    township_rows = [
+        (row, child_list_url(**{TownshipFilter.parameter_name: row.code}) if level == Level.TOWNSHIP else None)
+        for row in rows
+    ]
+    safeguard = dashboard_safeguard(request.user)
     context.update(
         {
             "dashboard": figures,
@@ -56,10 +62,7 @@ def dashboard_callback(request, context):
                 "ledger": reverse("reports_ledger"),
             },
             "breakdown_level": Level(level).label,
-            "township_rows": [
-                (row, child_list_url(**{TownshipFilter.parameter_name: row.code}) if level == Level.TOWNSHIP else None)
-                for row in rows
-            ],
+            "township_rows": township_rows,
             "dashboard_age_limit": age_limit_counts(request.user),
             "dashboard_trend": trend,
             "dashboard_trend_computed_at": trend_computed_at,
@@ -67,7 +70,10 @@ def dashboard_callback(request, context):
             "dashboard_month_value": f"{month:%Y-%m}",
             "dashboard_closed": closed is not None,
             "month_states": dashboard_rows(request.user, month),
-            "dashboard_safeguard": dashboard_safeguard(request.user),
+            "dashboard_safeguard": safeguard,
+            "todo_panel": county_panel(
+                request.user, township_rows=township_rows, level=Level(level).label, safeguard=safeguard
+            ),
             **casework_counts(request.user),
         }
     )

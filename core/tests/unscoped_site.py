@@ -27,4 +27,5 @@ urlpatterns = [
     path("admin/", site.urls),
     path("", include("activities.urls")),
     path("", include("children.urls")),
+    path("", include("todo.urls")),
 ]

@@ -1,0 +1,275 @@
+"""待办: what a township's staff have to do next, and the county's share of it on the dashboard.
+
+Each list is a queryset built through ``for_user`` (nothing here widens a scope) and read once:
+its first ``LIMIT`` rows with the total beside them (a window count, so one query per list
+whatever its length, and none per row). ``counts`` runs every list's count in one SELECT for the
+sidebar's badge, kept per account for ``BADGE_SECONDS``.
+
+Proposals returned to the township and proposals awaiting the county (issue 15, item 4) are not
+listed: there are no proposals yet. Until then a township sees the months the county returned.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Visit
+from casework.models import Need, Referral
+from children.filters import DUE_SOON_DAYS, AgeLimitFilter, VisitStatusFilter
+from children.models import AGE_LIMIT, AGE_LIMITS_BY_CATEGORY, OVERDUE, CardColour, Child
+from closing.models import MonthClose, MonthState
+from pairing.models import PairingMember
+from regions.models import Level, Region
+from regions.scoping import scope_covers_level, user_scope
+
+#: Rows shown per list; the heading gives the total.
+LIMIT = 50
+#: A caring mother is listed when she has had no contact with her child for this many days.
+NO_CONTACT_DAYS = 30
+OVERDUE_FILTER = f"{VisitStatusFilter.parameter_name}={VisitStatusFilter.OVERDUE}"
+#: The sidebar's count is kept this long per account (the page itself is always counted afresh).
+BADGE_SECONDS = 60
+
+
+#: Red cards first, as the children list's overdue ordering (children.admin.COLOUR_RANK, which
+#: this module cannot import: template tags load before the admin).
+COLOUR_RANK = Case(
+    When(card_colour=CardColour.RED, then=Value(0)),
+    When(card_colour=CardColour.YELLOW, then=Value(1)),
+    default=Value(2),
+)
+
+
+def is_township_staff(user) -> bool:
+    """Township staff: an account working in one township that records visits (not a viewer)."""
+    scope = user_scope(user)
+    return isinstance(scope, Region) and scope.level == Level.TOWNSHIP and user.has_perm("activities.add_visit")
+
+
+# --- the lists, as querysets ------------------------------------------------------------------
+
+
+def visits_due(user, today):
+    """Active children overdue (never visited counts) or due within ``DUE_SOON_DAYS`` days: the
+    overdue first, red cards first among them (as the phone's overdue list), then the longest overdue."""
+    return (
+        Child.objects.for_user(user)
+        .active()
+        .with_visit_schedule(today=today)
+        .filter(OVERDUE | Q(days_overdue__gte=-DUE_SOON_DAYS))
+        .annotate(
+            todo_overdue=Case(When(OVERDUE, then=Value(0)), default=Value(1)),
+            colour_rank=COLOUR_RANK,
+        )
+        .select_related("region")
+        .order_by("todo_overdue", "colour_rank", "-days_overdue", "name", "pk")
+    )
+
+
+def needs_past_due(user, today):
+    """Open needs (待办、进行中、已转介) whose due date has passed."""
+    return Need.objects.for_user(user).open().filter(due_on__lt=today).select_related("child").order_by("due_on", "pk")
+
+
+def referrals_awaiting(user, today):
+    """Referrals the department has not closed (已发出、已受理): its reply is awaited."""
+    return (
+        Referral.objects.for_user(user)
+        .open()
+        .select_related("need__child", "department")
+        .order_by(F("due_on").asc(nulls_last=True), "referred_on", "pk")
+    )
+
+
+def mothers_without_contact(user, today):
+    """Current pairing members whose last visit to their child is ``NO_CONTACT_DAYS`` days or more
+    ago, or who have made none since joining that long ago."""
+    cutoff = today - datetime.timedelta(days=NO_CONTACT_DAYS)
+    last = (
+        Visit.objects.filter(child=OuterRef("pairing__child"), visitors=OuterRef("volunteer"), visited_on__lte=today)
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    return (
+        PairingMember.objects.for_user(user)
+        .current()
+        .filter(pairing__child__status=Child.Status.ACTIVE)
+        .annotate(last_contact=Subquery(last))
+        .filter(Q(last_contact__lte=cutoff) | Q(last_contact__isnull=True, joined_on__lte=cutoff))
+        .select_related("volunteer", "pairing__child")
+        .order_by(F("last_contact").asc(nulls_first=True), "joined_on", "pk")
+    )
+
+
+def reaching_age_limit(user, today):
+    """Active children who reach their age limit within 60 days (as the children list's 到龄 filter)."""
+    return (
+        Child.objects.for_user(user)
+        .active()
+        .reaching_age_limit(within_days=AgeLimitFilter.SOON_DAYS, on=today)
+        .select_related("region", "category")
+        .order_by("birth_date", "pk")
+    )
+
+
+def months_returned(user, today):
+    """Months the county returned to the township: to be corrected and submitted again."""
+    if not user.has_perm("closing.submit_month"):
+        return MonthClose.objects.none()
+    return MonthClose.objects.for_user(user).filter(state=MonthState.RETURNED).select_related("region")
+
+
+def months_to_review(user, today=None):
+    """Months townships submitted that wait for the county's review (审核/锁定 or 退回)."""
+    if not user.has_perm("closing.close_month") or not scope_covers_level(user, Level.COUNTY):
+        return MonthClose.objects.none()
+    return (
+        MonthClose.objects.for_user(user)
+        .filter(state=MonthState.SUBMITTED)
+        .select_related("region")
+        .order_by("month", "region__code")
+    )
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    rows: list = field(default_factory=list)
+    total: int = 0
+
+
+#: The township's lists, in the order of the page.
+SECTIONS = [
+    ("visits", _("Due within 7 days or overdue"), visits_due),
+    ("needs", _("Needs past their due date"), needs_past_due),
+    ("referrals", _("Referrals awaiting a reply"), referrals_awaiting),
+    ("mothers", _("Caring mothers without contact for 30 days"), mothers_without_contact),
+    ("age_limit", _("Reaching the age limit within 60 days"), reaching_age_limit),
+    ("months", _("Months returned by the county"), months_returned),
+]
+
+
+def first_rows(queryset, limit: int = LIMIT) -> tuple[list, int]:
+    """The first ``limit`` rows and how many there are in all, in one query."""
+    rows = list(queryset.annotate(todo_total=Window(Count("pk")))[:limit])
+    return rows, (rows[0].todo_total if rows else 0)
+
+
+def sections(user, *, today: datetime.date) -> list[Section]:
+    out = []
+    for key, title, build in SECTIONS:
+        rows, total = first_rows(build(user, today))
+        out.append(Section(key=key, title=title, rows=[_row(key, r, user, today) for r in rows], total=total))
+    return out
+
+
+def _row(key: str, obj, user, today: datetime.date) -> dict:
+    """What the template shows of a row, and where its action leads."""
+    if key == "visits":
+        return {"obj": obj, "child": obj, "visit_url": _visit_url(obj, user)}
+    if key == "needs":
+        return {"obj": obj, "child": obj.child, "url": reverse("admin:casework_need_change", args=[obj.pk])}
+    if key == "referrals":
+        return {"obj": obj, "child": obj.need.child, "url": reverse("admin:casework_referral_change", args=[obj.pk])}
+    if key == "mothers":
+        child = obj.pairing.child
+        days = (today - obj.last_contact).days if obj.last_contact else None
+        return {"obj": obj, "child": child, "days": days, "visit_url": _visit_url(child, user)}
+    if key == "age_limit":
+        return {
+            "obj": obj,
+            "child": obj,
+            "limit_month": limit_month(obj),
+            "url": reverse("admin:children_child_change", args=[obj.pk]),
+        }
+    return {"obj": obj, "url": f"{reverse('admin:index')}?month={obj.month:%Y-%m}"}
+
+
+def _visit_url(child, user) -> str | None:
+    if not user.has_perm("activities.add_visit"):
+        return None
+    return f"{reverse('activities:visit_entry')}?child={child.pk}"
+
+
+def limit_month(child) -> datetime.date:
+    """The month the child reaches its age limit (by month, as ``children.models.age_limit_cutoff``)."""
+    years = next(
+        (limit for part, limit in AGE_LIMITS_BY_CATEGORY.items() if part in (child.category.name or "")), AGE_LIMIT
+    )
+    return datetime.date(child.birth_date.year + years, child.birth_date.month, 1)
+
+
+# --- the badge -------------------------------------------------------------------------------
+
+
+def _count_sql(queryset):
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return f"(SELECT COUNT(*) FROM ({sql}) AS counted)", params  # noqa: S608 - Django's own SQL
+
+
+def counts(user, *, today: datetime.date) -> dict[str, int]:
+    """Every list's total in one query."""
+    if user_scope(user) is None:
+        return {key: 0 for key, _title, _build in SECTIONS}
+    selects, params = [], []
+    for _key, _title, build in SECTIONS:
+        queryset = build(user, today)
+        if queryset.query.is_empty():
+            selects.append("0")
+            continue
+        sql, more = _count_sql(queryset)
+        selects.append(sql)
+        params.extend(more)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        return dict(zip([key for key, _title, _build in SECTIONS], cursor.fetchone(), strict=True))
+
+
+def _badge_key(user) -> str:
+    return f"todo-badge:{user.pk}"
+
+
+def badge_count(user, *, today: datetime.date) -> int:
+    """The sidebar's 待办 count: the page's total, kept ``BADGE_SECONDS`` per account."""
+    total = cache.get(_badge_key(user))
+    if total is None:
+        total = sum(counts(user, today=today).values())
+        cache.set(_badge_key(user), total, BADGE_SECONDS)
+    return total
+
+
+def remember_badge(user, total: int) -> None:
+    """The page has just counted everything: the sidebar shows the same number."""
+    cache.set(_badge_key(user), total, BADGE_SECONDS)
+
+
+# --- the county's panel on the dashboard ---------------------------------------------------------
+
+
+def county_panel(user, *, township_rows, level, safeguard) -> dict | None:
+    """The dashboard's 待办 panel for a county admin (or wider): the townships with overdue children
+    (from the breakdown the dashboard already has), the months awaiting review (one query) and the
+    open 强制报告 (the dashboard's own count). None for a township or a viewer."""
+    if not scope_covers_level(user, Level.COUNTY) or not user.has_perm("closing.close_month"):
+        return None
+    months, months_total = first_rows(months_to_review(user), limit=20)
+    overdue = sorted(
+        ((row, f"{url}&{OVERDUE_FILTER}" if url else None) for row, url in township_rows if row.overdue),
+        key=lambda pair: (-pair[0].overdue, pair[0].code),
+    )
+    return {
+        "level": level,
+        "overdue": overdue,
+        "overdue_total": sum(row.overdue for row, _url in overdue),
+        "months": [{"close": m, "url": f"{reverse('admin:index')}?month={m.month:%Y-%m}"} for m in months],
+        "months_total": months_total,
+        "safeguard_shown": safeguard.get("shown", False),
+        "safeguard_open": safeguard.get("open_count", 0),
+        "safeguard_url": safeguard.get("list_url", ""),
+    }
