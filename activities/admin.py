@@ -41,6 +41,7 @@ class WorkstationAdmin(ScopedAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
+    ordering = ["-visited_on", "-id"]  # = an index (issue 16), unique last
     resource_classes = [VisitResource]
     form = VisitAdminForm
     list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
@@ -90,6 +91,7 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
+    ordering = ["-held_on", "-id"]  # = an index (issue 16), unique last
     resource_classes = [ActivityResource]
     form = ActivityAdminForm
     list_display = [

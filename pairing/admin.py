@@ -56,6 +56,7 @@ class PairingStateFilter(ArchivedFilter):
 
 @admin.register(Pairing)
 class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
+    ordering = ["-started_on", "-id"]  # = an index (issue 16), unique last
     resource_classes = [PairingResource]
     list_display = ["child", "township", "member_names", "mode_display", "started_on", "ended_on", "end_reason_display"]
     list_filter = [TownshipFilter, "end_reason", "started_on"]
@@ -130,6 +131,7 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
 
 @admin.register(PairingMember)
 class PairingMemberAdmin(ScopedAdmin):
+    ordering = ["pairing", "-role", "joined_on", "-id"]  # = an index (issue 16), unique last
     list_display = ["volunteer", "pairing", "role", "joined_on", "left_on"]
     list_filter = ["role", "joined_on", "left_on"]
     search_fields = ["volunteer__name", "volunteer__phone", "pairing__child__name"]

@@ -37,6 +37,7 @@ class VolunteerTeamAdmin(ScopedAdmin):
 
 @admin.register(Volunteer)
 class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
+    ordering = ["region__code", "name", "-id"]  # by township, unique last (issue 16)
     resource_classes = [VolunteerResource]
     list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
     list_filter = [TownshipFilter, "status", "sector", ("team", admin.RelatedOnlyFieldListFilter), "joined_on"]
@@ -73,6 +74,7 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
 
 @admin.register(Training)
 class TrainingAdmin(ScopedAdmin):
+    ordering = ["-held_on", "-id"]  # = an index (issue 16), unique last
     list_display = ["title", "held_on", "topic", "region", "trainer", "attendee_count"]
     list_filter = [TownshipFilter, "held_on"]
     search_fields = ["title", "topic", "trainer"]
