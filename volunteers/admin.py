@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
@@ -12,6 +12,16 @@ from pairing.picker import MotherPickerView
 from .actions import leave_programme, leaving
 from .models import Sector, Training, Volunteer, VolunteerTeam
 from .resources import VolunteerResource
+
+
+def _count_per_row(model, field):
+    """How many ``model`` rows point at this row through ``field``: a subquery in the SELECT,
+    run for the page's rows, where Count() over a join grouped every row in scope before the
+    LIMIT (issue 16)."""
+    rows = model._default_manager.filter(**{field: OuterRef("pk")}).order_by()
+    # COUNT as a plain function, not an aggregate: no GROUP BY, one row per outer row.
+    counted = rows.annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
+    return Subquery(counted, output_field=IntegerField())
 
 
 @admin.register(Sector)
@@ -28,7 +38,7 @@ class VolunteerTeamAdmin(ScopedAdmin):
     autocomplete_fields = ["region"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_total=Count("members"))
+        return super().get_queryset(request).annotate(member_total=_count_per_row(Volunteer, "team"))
 
     @admin.display(description=_("members"), ordering="member_total")
     def member_count(self, obj):
@@ -83,7 +93,8 @@ class TrainingAdmin(ScopedAdmin):
     date_hierarchy = "held_on"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
+        attendees = _count_per_row(Training.attendees.through, "training")
+        return super().get_queryset(request).annotate(attendee_total=attendees)
 
     @admin.display(description=_("attendance"), ordering="attendee_total")
     def attendee_count(self, obj):

@@ -115,3 +115,45 @@ def test_page_fifty_costs_what_page_one_costs(client, regions, users, label, who
     finally:
         model_admin.list_per_page = per_page
     assert deep == first <= MAX_QUERIES
+
+
+def _queries(client, url):
+    client.get(url)  # warm: the session's once-a-minute renewal write happens here
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("who", ["admin", "town_a"])
+@pytest.mark.parametrize("query", ["", "?q=王", "?archived=include"])
+def test_the_pairings_list_groups_nothing_and_costs_the_same_at_2_and_30_pairings(client, regions, users, who, query):
+    """No GROUP BY (a Count("members") grouped every pairing in scope before the LIMIT); the
+    members and the mode come from one prefetch of the page's rows."""
+    client.force_login(users[who])
+    url = reverse("admin:pairing_pairing_changelist") + query
+    populate(regions, 2)
+    few = _queries(client, url)
+    populate(regions, 28)
+    many = _queries(client, url)
+    assert len(few) == len(many) <= MAX_QUERIES
+    assert not [sql for sql in many if "GROUP BY" in sql]
+
+
+def test_the_pairings_list_shows_members_and_mode_without_the_count(client, regions, users):
+    from pairing.models import Pairing
+
+    client.force_login(users["admin"])
+    populate(regions, 3)  # each pairing has two mothers: many-to-one
+    response = client.get(reverse("admin:pairing_pairing_changelist"))
+    page = response.content.decode()
+    assert page.count(str(Pairing.Mode.MANY_TO_ONE.label)) >= 3
+    assert page.count("（主责）") >= 3, "each pairing's lead is named"
+
+
+@pytest.mark.parametrize("label", ["volunteers.VolunteerTeam", "volunteers.Training"])
+def test_team_and_training_lists_count_per_row_not_per_group(client, regions, users, label):
+    app_label, model_name = label.lower().split(".")
+    client.force_login(users["admin"])
+    populate(regions, 3)
+    sqls = _queries(client, reverse(f"admin:{app_label}_{model_name}_changelist"))
+    assert not [sql for sql in sqls if "GROUP BY" in sql]
