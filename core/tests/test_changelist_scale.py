@@ -6,6 +6,8 @@ row in scope), no aggregate over the scope before the LIMIT, searches that never
 visitors over the scope, and township / team filters that don't print every choice.
 """
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.db import connection
@@ -157,3 +159,104 @@ def test_team_and_training_lists_count_per_row_not_per_group(client, regions, us
     populate(regions, 3)
     sqls = _queries(client, reverse(f"admin:{app_label}_{model_name}_changelist"))
     assert not [sql for sql in sqls if "GROUP BY" in sql]
+
+
+def _search_page(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    page = [q["sql"] for q in ctx.captured_queries if 'FROM "activities_visit"' in q["sql"] and "LIMIT" in q["sql"]]
+    return response, page[-1], len(ctx)
+
+
+def _visit_world(regions, n_common=1):
+    from activities.tests.factories import VisitFactory
+    from children.tests.factories import ChildFactory
+    from volunteers.tests.factories import VolunteerFactory
+
+    rare_child = ChildFactory(region=regions["village_a1"], name="欧阳小燕")
+    rare_mother = VolunteerFactory(region=regions["town_a"], name="司马秀英")
+    others = [ChildFactory(region=regions["village_a1"], name=f"王童{i}") for i in range(n_common)]
+    by_child = VisitFactory(child=rare_child, visited_on=datetime.date(2025, 1, 3))
+    by_mother = VisitFactory(child=others[0], visited_on=datetime.date(2025, 1, 4))
+    by_mother.visitors.add(rare_mother)
+    by_staff = VisitFactory(child=others[0], visited_on=datetime.date(2025, 1, 5), staff_visitors="诸葛干事")
+    plain = VisitFactory(child=others[0], visited_on=datetime.date(2025, 1, 6))
+    return by_child, by_mother, by_staff, plain
+
+
+def _listed(response):
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize("who", ["admin", "town_a"])
+@pytest.mark.parametrize("few", [200, 0], ids=["from-the-matches", "along-the-date-index"])
+def test_the_visits_search_finds_by_child_mother_or_staff_without_joining_visitors(
+    client, regions, users, who, few, monkeypatch
+):
+    from activities.admin import VisitAdmin
+
+    monkeypatch.setattr(VisitAdmin, "FEW_MATCHES", few)
+    by_child, by_mother, by_staff, plain = _visit_world(regions)
+    client.force_login(users[who])
+    url = reverse("admin:activities_visit_changelist")
+    for word, expected in [("小燕", by_child), ("秀英", by_mother), ("诸葛", by_staff)]:
+        response, sql, _ = _search_page(client, f"{url}?q={word}")
+        assert _listed(response) == {expected.pk}, word
+        assert "DISTINCT" not in sql
+        # The visitors are never joined to the visits in scope (Django's search LEFT JOINs them,
+        # then a DISTINCT or a semi-join over the scope takes the copies out).
+        assert 'JOIN "activities_visit_visitors"' not in sql.split("EXISTS", 1)[0], sql
+    response, _, _ = _search_page(client, f"{url}?q=王童")
+    assert _listed(response) == {by_mother.pk, by_staff.pk, plain.pk}
+
+
+def test_a_township_search_never_names_another_townships_visit(client, regions, users):
+    from activities.tests.factories import VisitFactory
+    from children.tests.factories import ChildFactory
+
+    _visit_world(regions)
+    elsewhere = VisitFactory(child=ChildFactory(region=regions["village_b1"], name="欧阳小燕"))
+    client.force_login(users["town_a"])
+    response, _, _ = _search_page(client, reverse("admin:activities_visit_changelist") + "?q=小燕")
+    assert elsewhere.pk not in _listed(response) and len(_listed(response)) == 1
+
+
+def test_two_words_narrow_down_as_in_django(client, regions, users):
+    by_child, by_mother, by_staff, plain = _visit_world(regions)
+    client.force_login(users["admin"])
+    url = reverse("admin:activities_visit_changelist")
+    response, sql, _ = _search_page(client, f"{url}?q=王童0 秀英")
+    assert _listed(response) == {by_mother.pk}
+    assert "DISTINCT" not in sql and 'JOIN "activities_visit_visitors"' not in sql.split("EXISTS", 1)[0]
+
+
+@pytest.mark.parametrize("query", ["?q=小燕", "?q=王童", "?q=王童0 秀英"])
+def test_the_visits_search_costs_the_same_with_few_and_many_visits(client, regions, users, query):
+    client.force_login(users["admin"])
+    url = reverse("admin:activities_visit_changelist") + query
+    _visit_world(regions, n_common=1)
+    few = count_queries(client, url)
+    _visit_world(regions, n_common=30)
+    populate(regions, 20)
+    many = count_queries(client, url)
+    assert few == many <= MAX_QUERIES
+
+
+def test_the_pairings_search_by_mother_uses_exists_not_a_join(client, regions, users):
+    from pairing.tests.factories import PairingFactory, PairingMemberFactory
+    from volunteers.tests.factories import VolunteerFactory
+
+    populate(regions, 3)
+    mother = VolunteerFactory(region=regions["town_a"], name="司马秀英")
+    from children.tests.factories import ChildFactory
+
+    pairing = PairingFactory(child=ChildFactory(region=regions["village_a1"]))
+    PairingMemberFactory(pairing=pairing, volunteer=mother)
+    client.force_login(users["admin"])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("admin:pairing_pairing_changelist") + "?q=秀英")
+    assert {p.pk for p in response.context["cl"].result_list} == {pairing.pk}
+    page = next(q["sql"] for q in ctx.captured_queries if 'FROM "pairing_pairing"' in q["sql"] and "LIMIT" in q["sql"])
+    assert "DISTINCT" not in page and "EXISTS" in page
+    assert 'JOIN "pairing_pairingmember"' not in page.split("EXISTS", 1)[0], page
