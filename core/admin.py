@@ -465,23 +465,123 @@ class LookupAdmin(ModelAdmin):
     list_filter = ["is_active"]
 
 
+def _autocomplete_form(request, model_admin, *, name, title, field, queryset, value):
+    """unfold's autocomplete filter box, its choices (and the chosen one's label) from
+    ``queryset`` — the scoped rows — and labelled by the filter's own (translated) title."""
+    from unfold.contrib.filters.forms import AutocompleteDropdownForm
+
+    form = AutocompleteDropdownForm(
+        request=request,
+        label=title,
+        name=name,
+        choices=(),
+        field=field,
+        model_admin=model_admin,
+        data={name: value},
+    )
+    form.fields[name].queryset = queryset
+    return form
+
+
+class ScopedAutocompleteFilter(admin.RelatedFieldListFilter):
+    """A foreign-key filter typed into instead of listed (a province has 1,404 teams, issue 16).
+
+    Options come from the related admin's autocomplete (its ``get_queryset``, scoped by
+    ``for_user``, and ``search_fields``); nothing is listed on the page, so no query runs for
+    the choices."""
+
+    template = "unfold/filters/filters_field.html"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.request, self.model_admin = request, model_admin
+        super().__init__(field, request, params, model, model_admin, field_path)
+
+    def field_choices(self, field, request, model_admin):
+        return []
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        if self.lookup_val in (None, [], [""]):
+            return queryset
+        return super().queryset(request, queryset)
+
+    def choices(self, changelist):
+        remote = self.field.remote_field.model
+        value = self.lookup_val[-1] if isinstance(self.lookup_val, list) and self.lookup_val else self.lookup_val
+        yield {
+            "form": _autocomplete_form(
+                self.request,
+                self.model_admin,
+                name=self.lookup_kwarg,
+                title=self.title,
+                field=self.field,
+                queryset=_scoped(remote._default_manager.all(), self.request),
+                value=value or "",
+            )
+        }
+
+
 class TownshipFilter(admin.SimpleListFilter):
-    """Filter by township within the user's own scope (never lists other regions)."""
+    """Filter by township within the user's own scope (never lists other regions).
+
+    Typed into, not listed: a province has 1,287 townships, and listing them made every page of
+    every register 954 KB (issue 16). The box asks Django's autocomplete for townships through
+    a township-only foreign key (``Volunteer.region``), so RegionAdmin's scoped queryset and
+    search answer it. The parameter is a township's code, as the dashboard links give it, or
+    the id the box sends."""
 
     title = _("township")
     parameter_name = "township"
+    template = "unfold/filters/filters_field.html"
     #: Path from the filtered model to its region.
     region_path = "region"
 
+    def __init__(self, request, params, model, model_admin):
+        self.request, self.model_admin = request, model_admin
+        super().__init__(request, params, model, model_admin)
+
     def lookups(self, request, model_admin):
-        townships = Region.objects.for_user(request.user).filter(level=Level.TOWNSHIP)
-        return [(t.code, t.name) for t in townships.only("code", "name")]
+        return ()
+
+    def has_output(self):
+        return True
+
+    def _townships(self, request):
+        return Region.objects.for_user(request.user).filter(level=Level.TOWNSHIP)
+
+    def _chosen(self, request):
+        value = self.value()
+        if not value:
+            return None
+        if not hasattr(self, "_chosen_region"):
+            by_code = Region.objects.for_user(request.user).filter(code=value)
+            if value.isdigit() and len(value) < 12:  # the id the box sends; a code has 12 digits
+                by_code = self._townships(request).filter(pk=int(value))
+            self._chosen_region = by_code.first()
+        return self._chosen_region
+
+    def choices(self, changelist):
+        from volunteers.models import Volunteer
+
+        chosen = self._chosen(self.request)
+        yield {
+            "form": _autocomplete_form(
+                self.request,
+                self.model_admin,
+                name=self.parameter_name,
+                title=self.title,
+                field=Volunteer._meta.get_field("region"),
+                queryset=self._townships(self.request),
+                value=chosen.pk if chosen is not None else "",
+            )
+        }
 
     def queryset(self, request, queryset):
-        code = self.value()
-        if not code:
+        if not self.value():
             return queryset
-        township = Region.objects.for_user(request.user).filter(code=code).first()
+        township = self._chosen(request)
         if township is None:
             return queryset.none()
         return queryset.in_region(township)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
 from children.actions import detail_form_action
-from core.admin import LookupAdmin, ScopedAdmin, TownshipFilter
+from core.admin import LookupAdmin, ScopedAdmin, ScopedAutocompleteFilter, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from pairing.picker import MotherPickerView
 
@@ -50,7 +50,7 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     ordering = ["region__code", "name", "-id"]  # by township, unique last (issue 16)
     resource_classes = [VolunteerResource]
     list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
-    list_filter = [TownshipFilter, "status", "sector", ("team", admin.RelatedOnlyFieldListFilter), "joined_on"]
+    list_filter = [TownshipFilter, "status", "sector", ("team", ScopedAutocompleteFilter), "joined_on"]
     # Also what the mother picker (pairing.picker) searches: name, phone (a masked role only by
     # the complete number), team and township; several words narrow down ("许轩 吴城").
     search_fields = ["name", "phone", "id_number", "employer", "team__name", "region__name"]

@@ -307,3 +307,77 @@ def test_sqlite_gets_no_trigram_sql(regions):
     from children.models import Child
 
     assert not [i for i in Child._meta.indexes if "trgm" in i.name]
+
+
+def _autocomplete(client, field_name, term=""):
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "volunteers", "model_name": "volunteer", "field_name": field_name, "term": term}
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return {row["text"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("who", ["admin", "town_a"])
+def test_the_township_filter_lists_no_townships_whatever_their_number(client, regions, users, who):
+    from regions.models import Level, Region
+
+    client.force_login(users[who])
+    populate(regions, 2)
+    url = reverse("admin:activities_visit_changelist")
+    few_bytes = len(client.get(url).content)
+    county = regions["county"]
+    for i in range(40):
+        code = f"{county.code[:6]}{500 + i:03d}000"
+        Region.objects.create(code=code, name=f"新增镇{i}", level=Level.TOWNSHIP, parent=county)
+    page = client.get(url).content.decode()
+    assert "新增镇" not in page
+    assert "unfold-filter-autocomplete" in page
+    assert abs(len(page.encode()) - few_bytes) < 500, "the page grew with the townships"
+
+
+def test_the_township_autocomplete_answers_only_the_users_scope(client, regions, users, world):
+    def names(user):
+        client.force_login(users[user])
+        return {text.split("›")[-1].strip() for text in _autocomplete(client, "region")}
+
+    assert names("town_a") == {regions["town_a"].name}
+    assert names("admin") >= {regions["town_a"].name, regions["town_b"].name}
+    assert regions["village_a1"].name not in names("admin"), "townships only"
+
+
+def test_the_team_autocomplete_answers_only_the_users_scope(client, regions, users, world):
+    client.force_login(users["town_a"])
+    assert _autocomplete(client, "team") == {f"{regions['town_a'].name}服务队"}
+    client.force_login(users["admin"])
+    assert _autocomplete(client, "team") == {f"{regions['town_a'].name}服务队", f"{regions['town_b'].name}服务队"}
+
+
+@pytest.mark.parametrize("by", ["code", "id"])
+def test_the_township_filter_takes_a_code_or_the_boxs_id_within_scope(client, regions, users, world, by):
+    from activities.models import Visit
+
+    def listed(user, town):
+        client.force_login(users[user])
+        value = town.code if by == "code" else town.pk
+        response = client.get(reverse("admin:activities_visit_changelist"), {"township": value})
+        return {v.pk for v in response.context["cl"].result_list}
+
+    a_visits = set(Visit.objects.filter(child__region=regions["village_a1"]).values_list("pk", flat=True))
+    assert listed("admin", regions["town_a"]) == a_visits
+    assert listed("town_a", regions["town_b"]) == set()  # another township: nothing, not its rows
+
+
+def test_the_team_filter_lists_no_teams_and_filters_within_scope(client, regions, users, world):
+    from volunteers.models import VolunteerTeam
+
+    client.force_login(users["admin"])
+    url = reverse("admin:volunteers_volunteer_changelist")
+    team_a = VolunteerTeam.objects.get(region=regions["town_a"])
+    page = client.get(url).content.decode()
+    assert "unfold-filter-autocomplete" in page
+    response = client.get(url, {"team__id__exact": team_a.pk})
+    assert {v.team_id for v in response.context["cl"].result_list} == {team_a.pk}
+    client.force_login(users["town_b"])
+    response = client.get(url, {"team__id__exact": team_a.pk})
+    assert list(response.context["cl"].result_list) == []
+    assert team_a.name not in response.content.decode(), "the chosen box named another township's team"
