@@ -387,3 +387,13 @@ def test_the_team_filter_lists_no_teams_and_filters_within_scope(client, regions
     response = client.get(url, {"team__id__exact": team_a.pk})
     assert list(response.context["cl"].result_list) == []
     assert team_a.name not in response.content.decode(), "the chosen box named another township's team"
+
+
+@pytest.mark.parametrize(
+    "label", ["children.Child", "volunteers.Volunteer", "pairing.Pairing", "activities.Visit", "activities.Activity"]
+)
+def test_the_wide_lists_never_count_the_whole_table_beside_the_scope(label):
+    """No second COUNT(*) of every row for "N of M" (show_full_result_count); the visit and
+    activity lists don't count at all (InfinitePaginator)."""
+    model_admin = next(a for m, a in admin.site._registry.items() if m._meta.label == label)
+    assert model_admin.show_full_result_count is False
