@@ -111,6 +111,7 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
             parts.append(staff.values("pk"))
         if not parts:
             return queryset.none(), False
+        parts = [part.order_by() for part in parts]  # SQLite allows no ORDER BY inside a UNION
         matched = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         return queryset.filter(pk__in=matched), False
 

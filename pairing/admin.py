@@ -124,6 +124,7 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
             parts.append(PairingMember._base_manager.filter(volunteer_id__in=mothers).values("pairing_id"))
         if not parts:
             return queryset.none(), False
+        parts = [part.order_by() for part in parts]  # SQLite allows no ORDER BY inside a UNION
         matched = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         return queryset.filter(pk__in=matched), False
 
