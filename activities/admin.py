@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.utils.text import smart_split
 from django.utils.translation import gettext_lazy as _
 
+from children.models import Child
 from core.admin import LargeTableAdmin, LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from volunteers.models import Volunteer
@@ -41,6 +43,7 @@ class WorkstationAdmin(ScopedAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
+    ordering = ["-visited_on", "-id"]  # = an index (issue 16), unique last
     resource_classes = [VisitResource]
     form = VisitAdminForm
     list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
@@ -76,6 +79,42 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
             by=request.user,
         )
 
+    #: A word naming at most this many children in scope and this many mothers is searched from
+    #: them: their visits through the child and visitor indexes, only those sorted. A commoner
+    #: word is searched along the date index (visit_latest), which meets a page of matches early.
+    #: A rare name at province scale: 3.2 s with the visitors joined, 1.8 s with EXISTS along the
+    #: date index, ~30 ms this way (issue 16).
+    FEW_MATCHES = 200
+
+    def _search(self, request, queryset, search_term):
+        words = list(smart_split(search_term or ""))
+        fields = self.get_search_fields(request)
+        if len(words) != 1 or words[0][:1] in "\"'" or not {"child__name", "visitors__name"} <= set(fields):
+            return super()._search(request, queryset, search_term)
+        word, few = words[0], self.FEW_MATCHES
+        named = Q(name__icontains=word)
+        if "child__id_number" in fields:  # complete-identity roles only (get_search_fields)
+            named |= Q(id_number__icontains=word)
+        children = Child.objects.for_user(request.user).filter(named)
+        mothers = Volunteer._base_manager.filter(name__icontains=word)
+        # Unordered: the lists' default order (by region code) would sort every match first.
+        children = list(children.order_by().values_list("pk", flat=True)[: few + 1])
+        mothers = list(mothers.order_by().values_list("pk", flat=True)[: few + 1])
+        if len(children) > few or len(mothers) > few:
+            return super()._search(request, queryset, search_term)
+        parts = [Visit._base_manager.filter(child_id__in=children).values("pk")] if children else []
+        if mothers:
+            parts.append(Visit.visitors.through.objects.filter(volunteer_id__in=mothers).values("visit_id"))
+        if "staff_visitors" in fields:
+            # Only visits that name staff: the partial trigram index (PostgreSQL) holds just those.
+            staff = Visit._base_manager.exclude(staff_visitors="").filter(staff_visitors__icontains=word)
+            parts.append(staff.values("pk"))
+        if not parts:
+            return queryset.none(), False
+        parts = [part.order_by() for part in parts]  # SQLite allows no ORDER BY inside a UNION
+        matched = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        return queryset.filter(pk__in=matched), False
+
     def get_queryset(self, request):
         names = Volunteer.objects.only("id", "name")
         return super().get_queryset(request).prefetch_related(Prefetch("visitors", queryset=names))
@@ -90,6 +129,7 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
+    ordering = ["-held_on", "-id"]  # = an index (issue 16), unique last
     resource_classes = [ActivityResource]
     form = ActivityAdminForm
     list_display = [

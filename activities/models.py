@@ -129,7 +129,12 @@ class Visit(TimeStamped):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-visited_on", "-id"]
-        indexes = [models.Index(fields=["child", "-visited_on"], name="visit_child_latest")]
+        indexes = [
+            models.Index(fields=["child", "-visited_on"], name="visit_child_latest"),
+            # The changelist's order exactly (issue 16): a page is read off the index, not a sort
+            # of the whole scope.
+            models.Index(fields=["-visited_on", "-id"], name="visit_latest"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(goods_value__gte=0), name="visit_goods_not_negative"),
         ]
@@ -196,7 +201,8 @@ class Activity(TimeStamped):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["-held_on", "-id"]
-        indexes = [models.Index(fields=["held_on"], name="activity_held_on")]
+        # The changelist's order exactly (issue 16); also serves ranges of held_on.
+        indexes = [models.Index(fields=["-held_on", "-id"], name="activity_latest")]
         constraints = [
             models.CheckConstraint(condition=models.Q(goods_value__gte=0), name="activity_goods_not_negative"),
             # The activity ledger's natural key (activities.resources.ActivityResource).

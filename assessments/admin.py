@@ -60,6 +60,7 @@ class AnswerInline(ReadOnlyInline):
 class AssessmentAdmin(ReadOnlyScopedAdmin):
     """Read-only: assessments are recorded on the assessment page (from the child's profile)."""
 
+    ordering = ["-assessed_on", "-created_at", "-id"]  # = an index (issue 16), unique last
     list_display = ["child", "assessed_on", "score", "suggested_colour", "chosen_colour", "override_reason", "by"]
     list_filter = ["chosen_colour", "suggested_colour", "assessed_on"]
     list_select_related = ["child", "by"]

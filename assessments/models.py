@@ -155,7 +155,10 @@ class Assessment(models.Model):
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
         ordering = ["-assessed_on", "-created_at"]
-        indexes = [models.Index(fields=["child", "-assessed_on"], name="assessment_child_latest")]
+        indexes = [
+            models.Index(fields=["child", "-assessed_on"], name="assessment_child_latest"),
+            models.Index(fields=["-assessed_on", "-created_at", "-id"], name="assessment_latest"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(suggested_colour__in=CardColour.values, chosen_colour__in=CardColour.values),

@@ -12,6 +12,7 @@ from .models import LEDGER_NAMES, AccessEvent, LedgerEvent, LoginEvent, RecordVi
 
 @admin.register(LoginEvent)
 class LoginEventAdmin(ReadOnlyScopedAdmin):
+    ordering = ["-at", "-id"]  # = an index (issue 16), unique last
     list_display = ["at", "kind", "username", "ip_address", "region"]
     list_filter = ["kind", "at"]
     search_fields = ["username", "ip_address"]
@@ -21,6 +22,7 @@ class LoginEventAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(RecordView)
 class RecordViewAdmin(ReadOnlyScopedAdmin):
+    ordering = ["-at", "-id"]  # = an index (issue 16), unique last
     list_display = ["at", "user", "child", "region"]
     list_filter = ["at"]
     search_fields = ["user__username", "child__name"]
@@ -119,6 +121,7 @@ def _labelled(values):
 
 @admin.register(LedgerEvent)
 class LedgerEventAdmin(ReadOnlyScopedAdmin):
+    ordering = ["-at", "-id"]  # = an index (issue 16), unique last
     list_display = ["at", "direction", "ledger_display", "user", "rows", "filename", "region"]
     list_filter = ["direction", LedgerFilter, "at"]
     search_fields = ["user__username", "ledger", "filename"]
@@ -152,6 +155,7 @@ class LedgerEventAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(AccessEvent)
 class AccessEventAdmin(ReadOnlyScopedAdmin):
+    ordering = ["-at", "-id"]  # = an index (issue 16), unique last
     list_display = ["at", "kind", "user", "place_display", "detail_display", "child", "region"]
     list_filter = ["kind", "at"]
     search_fields = ["user__username", "child__name", "place"]

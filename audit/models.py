@@ -43,6 +43,8 @@ class LogEntry(models.Model):
     class Meta:
         abstract = True
         ordering = ["-at"]
+        # The log changelists' order with its tie-breaker (issue 16); also serves ranges of "at".
+        indexes = [models.Index(fields=["-at", "-id"], name="%(class)s_latest")]
 
 
 class LoginEvent(LogEntry):

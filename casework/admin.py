@@ -46,6 +46,7 @@ class NeedAdminForm(forms.ModelForm):
 
 @admin.register(Need)
 class NeedAdmin(ScopedAdmin):
+    ordering = ["child", "-found_on", "-id"]  # = an index (issue 16), unique last
     form = NeedAdminForm
     list_display = ["child", "kind", "description", "actor_kind", "due_on", "status"]
     list_filter = ["status", "kind", "actor_kind"]
@@ -148,6 +149,7 @@ class ReferralAdminForm(forms.ModelForm):
 
 @admin.register(Referral)
 class ReferralAdmin(ScopedAdmin):
+    ordering = ["-referred_on", "-id"]  # = an index (issue 16), unique last
     form = ReferralAdminForm
     list_display = ["need", "department", "referred_on", "due_on", "status", "closed_on"]
     list_filter = ["status", OverdueFilter, "department"]

@@ -123,7 +123,10 @@ class Need(TimeStamped):
         verbose_name = _("need")
         verbose_name_plural = _("needs")
         ordering = ["child", "-found_on", "-id"]
-        indexes = [models.Index(fields=["child", "status"], name="need_child_status")]
+        indexes = [
+            models.Index(fields=["child", "status"], name="need_child_status"),
+            models.Index(fields=["child", "-found_on", "-id"], name="need_order"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=NeedStatus.values), name="need_status_valid"),
             models.CheckConstraint(condition=models.Q(kind__in=NeedKind.values), name="need_kind_valid"),
@@ -246,6 +249,7 @@ class Referral(TimeStamped):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         ordering = ["-referred_on", "-id"]
+        indexes = [models.Index(fields=["-referred_on", "-id"], name="referral_latest")]
         constraints = [
             models.CheckConstraint(condition=models.Q(status__in=ReferralStatus.values), name="referral_status_valid"),
             models.CheckConstraint(

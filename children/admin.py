@@ -83,6 +83,7 @@ class LatestVisitsInline(ReadOnlyInline):
 
 @admin.register(Child)
 class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
+    ordering = ["region__code", "name", "-id"]  # by township, unique last (issue 16)
     resource_classes = [ChildResource]
     form = ChildAdminForm
     #: A masked role sees the birth year where others see the age: see core.idnumber.mask_id_number.
@@ -258,6 +259,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
 class CardChangeAdmin(ReadOnlyScopedAdmin, LargeTableAdmin):
     """Card history is only ever added to, through the colour service."""
 
+    ordering = ["-effective_on", "-created_at", "-id"]  # = an index (issue 16), unique last
     list_display = ["child", "from_colour", "to_colour", "effective_on", "reason", "changed_by"]
     list_filter = ["to_colour", "effective_on"]
     search_fields = ["child__name", "child__id_number", "reason"]

@@ -469,6 +469,7 @@ class CardChange(models.Model):
         verbose_name = _("card colour change")
         verbose_name_plural = _("card colour changes")
         ordering = ["-effective_on", "-created_at"]
+        indexes = [models.Index(fields=["-effective_on", "-created_at", "-id"], name="cardchange_latest")]
         constraints = [
             models.CheckConstraint(condition=models.Q(to_colour__in=CardColour.values), name="cardchange_to_valid"),
         ]

@@ -19,6 +19,7 @@ class MonthCloseAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(Correction)
 class CorrectionAdmin(ReadOnlyScopedAdmin):
+    ordering = ["-at", "-id"]  # = an index (issue 16), unique last
     list_display = ["month", "region", "record", "change", "reason", "by", "at", "shown_in"]
     list_filter = ["month", "shown_in"]
     list_select_related = ["region", "by"]

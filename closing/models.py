@@ -146,7 +146,10 @@ class Correction(models.Model):
         verbose_name = _("correction")
         verbose_name_plural = _("corrections")
         ordering = ["-at"]
-        indexes = [models.Index(fields=["shown_in", "region"], name="correction_shown_in")]
+        indexes = [
+            models.Index(fields=["shown_in", "region"], name="correction_shown_in"),
+            models.Index(fields=["-at", "-id"], name="correction_latest"),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.record}"

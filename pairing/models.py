@@ -53,6 +53,8 @@ class Pairing(TimeStamped):
         verbose_name = _("pairing")
         verbose_name_plural = _("pairings")
         ordering = ["-started_on"]
+        # The changelist's order with its tie-breaker (PairingAdmin.ordering, issue 16).
+        indexes = [models.Index(fields=["-started_on", "-id"], name="pairing_latest")]
         constraints = [
             models.UniqueConstraint(
                 fields=["child"],
@@ -124,6 +126,7 @@ class PairingMember(TimeStamped):
         verbose_name = _("pairing member")
         verbose_name_plural = _("pairing members")
         ordering = ["pairing", "-role", "joined_on"]
+        indexes = [models.Index(fields=["pairing", "-role", "joined_on", "-id"], name="pairingmember_order")]
         constraints = [
             models.UniqueConstraint(
                 fields=["pairing", "volunteer"],

@@ -45,6 +45,7 @@ class MandatoryReportForm(forms.ModelForm):
 class MandatoryReportAdmin(ScopedAdmin):
     """强制报告: the rows come from ``MandatoryReport.objects.for_user`` — county admins and the reporter."""
 
+    ordering = ["-reported_at", "-id"]  # = an index (issue 16), unique last
     form = MandatoryReportForm
     list_display = ["child", "kind", "observed_at", "police_reported_on", "reported_by", "reported_at", "status"]
     list_filter = ["status", "kind"]

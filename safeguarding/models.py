@@ -107,7 +107,10 @@ class MandatoryReport(models.Model):
                 name="mandatory_report_harm_closed_after_police",
             ),
         ]
-        indexes = [models.Index(fields=["status"], name="mandatory_report_status")]
+        indexes = [
+            models.Index(fields=["status"], name="mandatory_report_status"),
+            models.Index(fields=["-reported_at", "-id"], name="mandatory_report_latest"),
+        ]
 
     def __str__(self):
         return (

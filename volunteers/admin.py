@@ -1,13 +1,13 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import F, Func, IntegerField, OuterRef, Subquery
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
 from activities.forms import check_correction, correction_field
 from children.actions import detail_form_action
-from core.admin import LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, TownshipFilter
+from core.admin import LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, ScopedAutocompleteFilter, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from pairing.picker import MotherPickerView
 
@@ -15,6 +15,16 @@ from .actions import leave_programme, leaving
 from .models import Sector, Training, Volunteer, VolunteerTeam
 from .resources import VolunteerResource
 from .services import training_save
+
+
+def _count_per_row(model, field):
+    """How many ``model`` rows point at this row through ``field``: a subquery in the SELECT,
+    run for the page's rows, where Count() over a join grouped every row in scope before the
+    LIMIT (issue 16)."""
+    rows = model._default_manager.filter(**{field: OuterRef("pk")}).order_by()
+    # COUNT as a plain function, not an aggregate: no GROUP BY, one row per outer row.
+    counted = rows.annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
+    return Subquery(counted, output_field=IntegerField())
 
 
 @admin.register(Sector)
@@ -31,7 +41,7 @@ class VolunteerTeamAdmin(ScopedAdmin):
     autocomplete_fields = ["region"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_total=Count("members"))
+        return super().get_queryset(request).annotate(member_total=_count_per_row(Volunteer, "team"))
 
     @admin.display(description=_("members"), ordering="member_total")
     def member_count(self, obj):
@@ -40,9 +50,10 @@ class VolunteerTeamAdmin(ScopedAdmin):
 
 @admin.register(Volunteer)
 class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
+    ordering = ["region__code", "name", "-id"]  # by township, unique last (issue 16)
     resource_classes = [VolunteerResource]
     list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
-    list_filter = [TownshipFilter, "status", "sector", ("team", admin.RelatedOnlyFieldListFilter), "joined_on"]
+    list_filter = [TownshipFilter, "status", "sector", ("team", ScopedAutocompleteFilter), "joined_on"]
     # Also what the mother picker (pairing.picker) searches: name, phone (a masked role only by
     # the complete number), team and township; several words narrow down ("许轩 吴城").
     search_fields = ["name", "phone", "id_number", "employer", "team__name", "region__name"]
@@ -101,6 +112,7 @@ class TrainingAdminForm(forms.ModelForm):
 @admin.register(Training)
 class TrainingAdmin(RefusedAtSaveMixin, ScopedAdmin):
     form = TrainingAdminForm
+    ordering = ["-held_on", "-id"]  # = an index (issue 16), unique last
     list_display = ["title", "held_on", "topic", "region", "trainer", "attendee_count"]
     list_filter = [TownshipFilter, "held_on"]
     search_fields = ["title", "topic", "trainer"]
@@ -109,7 +121,8 @@ class TrainingAdmin(RefusedAtSaveMixin, ScopedAdmin):
     date_hierarchy = "held_on"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(attendee_total=Count("attendees"))
+        attendees = _count_per_row(Training.attendees.through, "training")
+        return super().get_queryset(request).annotate(attendee_total=attendees)
 
     def save_model(self, request, obj, form, change):
         # Through the service, with the ticked attendees (the form has shown any refusal already).

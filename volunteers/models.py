@@ -144,6 +144,7 @@ class Training(TimeStamped):
         verbose_name = _("training")
         verbose_name_plural = _("trainings")
         ordering = ["-held_on"]
+        indexes = [models.Index(fields=["-held_on", "-id"], name="training_latest")]
 
     def __str__(self):
         return self.title
