@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -129,6 +130,7 @@ class RobotHookAdmin(ScopedAdmin):
     list_select_related = ["region__parent"]
     search_fields = ["region__name", "name"]
     fields = ["region", "kind", "name", "url", "active"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("robot address"))
     def masked_url(self, obj):
