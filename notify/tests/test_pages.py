@@ -88,3 +88,19 @@ def test_a_county_admin_adds_a_robot_only_in_its_area(client, users, regions):
     bad = {**data, "region": regions["town_b"].pk, "url": "file:///etc/passwd"}
     assert client.post(reverse("admin:notify_robothook_add"), bad).status_code == 200
     assert RobotHook.objects.count() == 1
+
+
+def test_the_robot_service_refuses_a_region_outside_the_admins_area(users, regions):
+    import pytest
+    from django.core.exceptions import PermissionDenied
+
+    from notify.services import robot_hook_save
+    from regions.tests.factories import RegionFactory
+
+    other = RegionFactory(code="141129100000", name="临泉镇", parent=RegionFactory(code="141129000000", name="临县"))
+    hook = RobotHook(region=other, kind="wecom", url="https://qyapi.weixin.qq.com/k=1")
+    with pytest.raises(PermissionDenied):
+        robot_hook_save(hook=hook, by=users["admin"])
+    with pytest.raises(PermissionDenied):
+        robot_hook_save(hook=RobotHook(region=regions["town_a"], kind="wecom", url=hook.url), by=users["town_a"])
+    assert not RobotHook.objects.exists()
