@@ -60,7 +60,20 @@ def test_nothing_is_sent_when_the_filing_is_rolled_back(world, users, django_cap
                 raise RuntimeError("the form failed after the report")
         except RuntimeError:
             pass
-    assert not Message.objects.exists()
+    assert not Message.objects.exists() and mail.outbox == []
+
+
+def test_a_broken_reminder_never_undoes_the_filing(world, users, monkeypatch, django_capture_on_commit_callbacks):
+    from notify import services
+    from safeguarding.models import MandatoryReport
+
+    def broken(**kwargs):
+        raise RuntimeError("notify is broken")
+
+    monkeypatch.setattr(services, "notify", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = file_report(world["a"]["child"], users["town_a"])
+    assert MandatoryReport.objects.filter(pk=report.pk).exists()
 
 
 def test_a_supervision_alerts_the_townships_staff(world, users, regions, robot, django_capture_on_commit_callbacks):
