@@ -104,3 +104,23 @@ def test_the_robot_service_refuses_a_region_outside_the_admins_area(users, regio
     with pytest.raises(PermissionDenied):
         robot_hook_save(hook=RobotHook(region=regions["town_a"], kind="wecom", url=hook.url), by=users["town_a"])
     assert not RobotHook.objects.exists()
+
+
+def test_the_new_pages_read_in_chinese_with_rows_on_them(client, users, regions):
+    from core.tests.test_no_english import english_in
+
+    (message,) = alert([users["admin"]])
+    notify_rows(users["admin"], regions["county"])
+    Delivery.objects.filter(message=message).update(status="failed", last_error="HTTP 500")
+    client.force_login(users["admin"])
+    pages = [reverse(INBOX)]
+    for model in ("message", "delivery", "preference", "robothook"):
+        obj = {"message": Message, "delivery": Delivery, "preference": Preference, "robothook": RobotHook}[model]
+        pages += [
+            reverse(f"admin:notify_{model}_changelist"),
+            reverse(f"admin:notify_{model}_change", args=[obj.objects.first().pk]),
+        ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert english_in(response.content.decode()) == [], url
