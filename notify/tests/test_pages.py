@@ -124,3 +124,34 @@ def test_the_new_pages_read_in_chinese_with_rows_on_them(client, users, regions)
         response = client.get(url)
         assert response.status_code == 200, url
         assert english_in(response.content.decode()) == [], url
+
+
+def test_the_header_costs_one_query_for_both_counts_and_none_from_the_cache(
+    world, users, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    import datetime
+
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from notify.inbox import environment_callback
+    from safeguarding.services import report_file
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report_file(
+            child=world["a"]["child"],
+            kind="neglect",
+            observed="独自在家",
+            observed_at=timezone.now() - datetime.timedelta(hours=1),
+            by=users["town_a"],
+        )
+    from django.core.cache import cache
+
+    cache.clear()
+    request = RequestFactory().get("/")
+    request.user = users["admin"]
+    with django_assert_num_queries(1):
+        label = environment_callback(request)
+    assert label == ["1 条新的强制报告 · 1 条未读消息", "danger"]
+    with django_assert_num_queries(0):
+        assert environment_callback(request) == label
