@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from children.models import Child
+from notify.services import alert_supervision
 from regions.models import Level
 from regions.scoping import scope_covers_level
 
@@ -222,6 +223,7 @@ def supervision_create(
     )
     supervision.full_clean()
     supervision.save()
+    transaction.on_commit(lambda: alert_supervision(supervision), robust=True)
     return supervision
 
 

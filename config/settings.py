@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "safeguarding",
     "roster",
     "todo",
+    "notify",
 ]
 
 MIDDLEWARE = [
@@ -301,8 +302,19 @@ UNFOLD = {
     "SITE_DROPDOWN": "activities.views.site_dropdown",
     "SIDEBAR": {"show_search": True, "show_all_applications": True},
     "DASHBOARD_CALLBACK": "reports.dashboard.dashboard_callback",
-    "ENVIRONMENT": "safeguarding.alerts.environment_callback",
+    # The 强制报告 badge (safeguarding.alerts) and the unread messages (notify.inbox).
+    "ENVIRONMENT": "notify.inbox.environment_callback",
+    "ACCOUNT": {
+        "navigation": [{"title": "notify.inbox.account_link_title", "link": "notify.inbox.inbox_url"}],
+    },
 }
+
+# Reminders (notify): email through Django's backend, SMTP from DJANGO_EMAIL_URL
+# (smtp+tls://user:password@smtp.example.gov.cn:587; the default prints mails to the log), and
+# the SMS gateway class (notify.channels.SmsGateway; the default only logs).
+vars().update(env.email_url("DJANGO_EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="aixin@localhost")
+NOTIFY_SMS_BACKEND = env.str("NOTIFY_SMS_BACKEND", default="notify.channels.LoggingSmsGateway")
 
 LOGGING = {
     "version": 1,

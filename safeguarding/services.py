@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notify.services import alert_mandatory_report
 from regions.models import Level, ancestor_code
 
 from .alerts import forget
@@ -74,6 +75,7 @@ def report_file(
         [Alert(report=report, recipient=user) for user in alert_recipients(child) if user.pk != by.pk]
     )
     _forget_seen_by(report, extra=[a.recipient_id for a in alerts])
+    transaction.on_commit(lambda: alert_mandatory_report(report), robust=True)
     return report
 
 

@@ -28,6 +28,7 @@ from closing.models import Correction, MonthClose, MonthState
 from core.admin import ArchivedFilter
 from core.ledger_admin import LedgerImportExportMixin
 from core.permissions import MONTHLY_LEDGER, may_export
+from notify.tests.factories import notify_rows
 from regions.models import Region
 from regions.scoping import ALL, user_scope
 from reports.jobs import KINDS, job_start
@@ -123,6 +124,7 @@ def build_rows(world, users):
             ),
         }
         made.update(casework_rows(w, town))
+        made.update(notify_rows(user, town))
         for label, obj in made.items():
             rows.setdefault(label, {})[key] = obj
     return rows
