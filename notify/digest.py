@@ -1,13 +1,15 @@
 """What an account's weekly digest says: a few sections, each a count and its first lines.
 
 One query per section, each through the one scoping path (``for_user``); a window count gives
-the total beside the first rows. (The 待办 page, ``todo.lists``, will compute the same lists; this
-module is then to use it.)
+the total beside the first rows. The needs and referrals are the 待办 page's lists
+(``todo.lists``): the digest and the page never disagree on what is awaited.
 """
 
 from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from todo import lists
 
 #: lines shown under each section's count
 FIRST_LINES = 5
@@ -31,16 +33,7 @@ def overdue_children(user, today):
 
 
 def needs_past_due(user, today):
-    from casework.models import Need
-
-    rows = (
-        Need.objects.for_user(user)
-        .open()
-        .filter(due_on__lt=today)
-        .select_related("child")
-        .only("kind", "due_on", "child__name")
-        .order_by("due_on", "pk")
-    )
+    rows = lists.needs_past_due(user, today).only("kind", "due_on", "child__name")
     return (
         _("Open needs past their due date"),
         *_counted(rows, lambda n: f"{n.child.name}：{n.get_kind_display()}（{n.due_on:%Y-%m-%d}）"),
@@ -48,15 +41,7 @@ def needs_past_due(user, today):
 
 
 def referrals_awaiting_reply(user, today):
-    from casework.models import Referral, ReferralStatus
-
-    rows = (
-        Referral.objects.for_user(user)
-        .filter(status=ReferralStatus.SENT)
-        .select_related("need__child", "department")
-        .only("referred_on", "need__child__name", "department__name")
-        .order_by("referred_on", "pk")
-    )
+    rows = lists.referrals_awaiting(user, today).only("referred_on", "due_on", "need__child__name", "department__name")
     return (
         _("Referrals awaiting the department's reply"),
         *_counted(rows, lambda r: f"{r.need.child.name} → {r.department.name}（{r.referred_on:%Y-%m-%d}）"),

@@ -33,7 +33,7 @@ def test_a_townships_digest_has_only_its_own_children(world, users, regions, dja
     county = sections_of(users["admin"])
     assert county["逾期未走访儿童"][0] == overdue_a[0] + overdue_b[0]
     # 强制报告 only in a county admin's digest.
-    assert "未结的强制报告" in county and "未结的强制报告" not in town_a
+    assert "未办结的强制报告" in county and "未办结的强制报告" not in town_a
 
 
 def test_the_count_is_the_total_and_the_lines_the_first_few(users, regions):
@@ -107,7 +107,7 @@ def test_the_dry_run_prints_each_account_and_writes_nothing(
     assert writes == []
     text = out.getvalue()
     assert "town_a（方山县 › 圪洞镇）：每周摘要 星期一 08:00" in text
-    assert "county_admin（方山县）" in text and "未结的强制报告：0" in text
+    assert "county_admin（方山县）" in text and "未办结的强制报告：0" in text
     assert "逾期未走访儿童" in text and "试运行：没有发送，也没有写入任何数据。" in text
     assert "nobody" not in text  # no region, no digest
     assert all(not model.objects.exists() for model in tables) and callbacks == [] and mail.outbox == []
@@ -118,3 +118,31 @@ def test_an_unknown_region_is_an_error(db):
 
     with pytest.raises(CommandError):
         call_command("send_reminders", "--dry-run", "--region", "999999999999", stdout=io.StringIO())
+
+
+def test_the_digest_awaits_the_same_referrals_and_needs_as_the_todo_page(world, users):
+    """A referral the department has accepted but not answered is still awaited: in 待办 and
+    in the digest alike (both read ``todo.lists``)."""
+    from casework import services as casework
+    from casework.models import ActorKind, Department, ReferralStatus
+    from todo import lists
+
+    today = timezone.localdate()
+    need = casework.need_add(
+        child=world["a"]["child"],
+        found_on=today - datetime.timedelta(days=20),
+        due_on=today - datetime.timedelta(days=1),
+        kind="living",
+        description="冬衣不足",
+        actor_kind=ActorKind.MOTHER,
+        volunteer=world["a"]["mother"],
+    )
+    referral = casework.referral_create(
+        need=need, department=Department.objects.get(name="民政"), referred_on=today, request="申请临时救助"
+    )
+    casework.referral_set_status(referral=referral, status=ReferralStatus.ACCEPTED)
+    sections = sections_of(users["town_a"])
+    awaited = sections["等待部门回复的转介"]
+    assert awaited[0] == lists.referrals_awaiting(users["town_a"], today).count() == 1
+    assert "民政" in awaited[1][0]
+    assert sections["已过期限的未完成需求"][0] == lists.needs_past_due(users["town_a"], today).count() == 1
