@@ -16,11 +16,7 @@ ROLE_PERMS = {
 
 
 def grant_roles(apps, schema_editor=None):
-    from regions.roles import sync_roles
+    from regions.roles import grant_app_roles, sync_roles
 
-    sync_roles(apps, schema_editor)  # creates the permissions of every app, ours included
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="assessments", codename__in=codenames))
+    sync_roles(apps, schema_editor)  # the registers' roles, for every app's permissions
+    grant_app_roles(apps, "assessments", ROLE_PERMS)

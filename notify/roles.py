@@ -15,18 +15,6 @@ NOTIFY_ROLES = {
 
 
 def grant_roles(apps, schema_editor=None):
-    from django.apps import apps as global_apps
-    from django.contrib.auth.management import create_permissions
+    from regions.roles import grant_app_roles
 
-    app_config = global_apps.get_app_config("notify")
-    models_module = app_config.models_module
-    app_config.models_module = True
-    try:
-        create_permissions(app_config, apps=apps, verbosity=0)
-    finally:
-        app_config.models_module = models_module
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, codenames in NOTIFY_ROLES.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="notify", codename__in=codenames))
+    grant_app_roles(apps, "notify", NOTIFY_ROLES)

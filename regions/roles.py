@@ -54,25 +54,44 @@ ROLES = {
 }
 
 
-def sync_roles(apps, schema_editor=None):
-    """Create the role groups and grant their permissions (RunPython; safe to re-run).
+def create_app_permissions(apps, app_labels=None) -> None:
+    """Create the permissions of the apps (all when ``app_labels`` is None) inside a migration.
 
-    Later migrations that add models or permissions call this again.
+    Permissions are normally created after all migrations; a data migration granting them must
+    make sure they exist now. The registry is put back as it was: other code after `migrate` in
+    the same process (the post_migrate handlers, the test runner's serialized_rollback snapshot)
+    skips any app whose models_module is None.
     """
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
-    # Permissions are normally created after all migrations; make sure they exist now. The
-    # registry is put back as it was: other code after `migrate` in the same process (the
-    # post_migrate handlers, the test runner's serialized_rollback snapshot) skips any app whose
-    # models_module is None.
     for app_config in global_apps.get_app_configs():
+        if app_labels is not None and app_config.label not in app_labels:
+            continue
         models_module = app_config.models_module
         app_config.models_module = True
         try:
             create_permissions(app_config, apps=apps, verbosity=0)
         finally:
             app_config.models_module = models_module
+
+
+def grant_app_roles(apps, app_label: str, role_codenames: dict[str, list[str]]) -> None:
+    """Give each role group its permissions of one app (the body of an app's data migration)."""
+    create_app_permissions(apps, {app_label})
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in role_codenames.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+
+
+def sync_roles(apps, schema_editor=None):
+    """Create the role groups and grant their permissions (RunPython; safe to re-run).
+
+    Later migrations that add models or permissions call this again.
+    """
+    create_app_permissions(apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for role, perms in ROLES.items():
