@@ -96,7 +96,12 @@ def search_mothers(user, child, query: str):
     query = normalise_text(query)
     if not query:
         return Volunteer.objects.none()
-    condition = Q(name__icontains=query) | Q(team__name__icontains=query) | Q(region__name__icontains=query)
+    condition = (
+        Q(name__icontains=query)
+        | Q(name_pinyin__icontains=query)
+        | Q(team__name__icontains=query)
+        | Q(region__name__icontains=query)
+    )
     digits = query.replace(" ", "").replace("-", "")
     number = identity_search_for(user, query)
     if number:

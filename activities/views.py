@@ -59,7 +59,7 @@ def search_children(user, query: str):
         return Child.objects.none()
     access_logged.send(sender=Child, user=user, kind="search", place="visit_entry", detail=query)
     number = identity_search_for(user, query)
-    condition = Q(id_number=number) if len(number) == 18 else Q(name__icontains=query)
+    condition = Q(id_number=number) if len(number) == 18 else Q(name__icontains=query) | Q(name_pinyin__icontains=query)
     return (
         Child.objects.for_user(user)
         .active()

@@ -114,7 +114,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
         "created_at",
         ConsentFilter,
     ]
-    search_fields = ["name", "id_number", "guardian_name", "guardian_phone"]
+    search_fields = ["name", "name_pinyin", "id_number", "guardian_name", "guardian_phone"]
     list_select_related = ["category", "region", "region__parent"]
     autocomplete_fields = ["region", "category", "difficulties"]
     readonly_fields = ["gender", "birth_date", "family_warning", "created_at", "updated_at"]

@@ -23,6 +23,7 @@ from children.family import (
 )
 from core.idnumber import FEMALE, MALE, parse_id_number, validate_id_number, validate_phone
 from core.models import Lookup, TimeStamped
+from core.pinyin import name_pinyin
 from regions.scoping import ScopedQuerySet
 
 
@@ -251,6 +252,8 @@ class Child(TimeStamped):
         OTHER = "other", _("other")
 
     name = models.CharField(_("full name"), max_length=50)
+    #: ``core.pinyin.name_pinyin(name)``, kept by save() and the import: search by pinyin.
+    name_pinyin = models.CharField(_("pinyin of the name"), max_length=200, blank=True, editable=False)
     id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
@@ -334,7 +337,7 @@ class Child(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = ChildQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[difficulties])
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_pinyin"], m2m_fields=[difficulties])
 
     class Meta:
         verbose_name = _("child")
@@ -424,8 +427,14 @@ class Child(TimeStamped):
         self.id_number, self.birth_date, self.gender = info.number, info.birth_date, info.gender
         return self
 
-    def save(self, *args, **kwargs):
+    def fill_derived(self):
+        """What is computed from other fields: before save() and before a bulk insert."""
         self.set_identity()
+        self.name_pinyin = name_pinyin(self.name)
+        return self
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -56,7 +56,7 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     list_filter = [TownshipFilter, "status", "sector", ("team", ScopedAutocompleteFilter), "joined_on"]
     # Also what the mother picker (pairing.picker) searches: name, phone (a masked role only by
     # the complete number), team and township; several words narrow down ("许轩 吴城").
-    search_fields = ["name", "phone", "id_number", "employer", "team__name", "region__name"]
+    search_fields = ["name", "name_pinyin", "phone", "id_number", "employer", "team__name", "region__name"]
     list_select_related = ["sector", "team", "region"]
     autocomplete_fields = ["sector", "team", "region"]
     fieldsets = [

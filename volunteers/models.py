@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 from children.models import Gender
 from core.idnumber import validate_id_number, validate_phone
 from core.models import Lookup, TimeStamped
+from core.pinyin import name_pinyin
 from regions.scoping import ScopedQuerySet
 
 
@@ -58,6 +59,8 @@ class Volunteer(TimeStamped):
         LEFT = "left", _("left the programme")
 
     name = models.CharField(_("full name"), max_length=50)
+    #: ``core.pinyin.name_pinyin(name)``, kept by save() and the import: search by pinyin.
+    name_pinyin = models.CharField(_("pinyin of the name"), max_length=200, blank=True, editable=False)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, default=Gender.FEMALE)
     phone = models.CharField(_("phone"), max_length=20, unique=True, validators=[validate_phone])
     id_number = models.CharField(
@@ -100,7 +103,7 @@ class Volunteer(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
 
     objects = VolunteerQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "name_pinyin"])
 
     class Meta:
         verbose_name = _("caring mother")
@@ -115,6 +118,15 @@ class Volunteer(TimeStamped):
 
     def __str__(self):
         return self.name
+
+    def fill_derived(self):
+        """What is computed from other fields: before save() and before a bulk insert."""
+        self.name_pinyin = name_pinyin(self.name)
+        return self
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
 
 
 class TrainingQuerySet(ScopedQuerySet):

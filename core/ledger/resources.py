@@ -484,8 +484,12 @@ class LedgerResource(resources.ModelResource):
         bulk_create skips save() and its signals; the history rows are written here instead,
         with the importing user and reason as ``record_by_importer`` gives a single save.
         """
+        instances = [plan.instance for plan in plans]
+        for instance in instances:  # what save() would have computed (a child's pinyin, …)
+            if hasattr(instance, "fill_derived"):
+                instance.fill_derived()
         return bulk_create_with_history(
-            [plan.instance for plan in plans],
+            instances,
             self._meta.model,
             batch_size=self.batch_size,
             default_user=self.user,
