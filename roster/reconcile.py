@@ -26,6 +26,7 @@ from core.ledger.columns import CHILD_ID, CHILD_NAME, TOWNSHIP, VILLAGE, column
 from core.ledger.files import LedgerFileError, read_grid
 from core.ledger.headers import HeaderError, find_header, footer_start
 from core.ledger.values import text
+from core.masking import sees_full_identity
 from core.signals import ledger_exported
 from regions.matching import place_key, village_stem
 from regions.models import RegionAlias
@@ -46,17 +47,21 @@ AUDIT_LEDGER = "roster"
 
 
 def may_reconcile(user) -> bool:
-    """County admins and township staff, for their own scope; viewers (read only) may not.
+    """Accounts that see full ID numbers (county admins), for their own scope.
 
-    The lists name children, so it takes seeing them, plus keeping the register (admins) or
-    visiting the children (township staff): the people who act on a child missing from a list.
+    Not township staff or viewers, who see masked numbers: whether an uploaded number is "on
+    both" lists tells them which candidate is a child's real number, and a file can try
+    100,000 candidates at once (``core.masking.identity_search_for`` limits the search boxes
+    to 30 an hour). The lists name children, so it also takes seeing them and keeping the
+    register.
     """
     return bool(
         user is not None
         and user.is_active
         and user.is_staff
         and user.has_perm("children.view_child")
-        and (user.has_perm("children.add_child") or user.has_perm("activities.add_visit"))
+        and user.has_perm("children.add_child")
+        and sees_full_identity(user)
     )
 
 
