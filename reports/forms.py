@@ -109,7 +109,7 @@ class StatisticsForm(forms.Form):
             field.queryset = Region.objects.for_user(user)
 
     def clean(self):
-        from .statistics import preset_range
+        from .statistics import EARLIEST_START, preset_range
 
         data = super().clean()
         period = data.get("period") or "this_quarter"
@@ -123,5 +123,7 @@ class StatisticsForm(forms.Form):
             raise forms.ValidationError(_("The period ends before it starts."))
         if start > self.today:
             raise forms.ValidationError(_("The period has not started yet."))
+        if start < EARLIEST_START:
+            raise forms.ValidationError(_("A period starts on %(day)s or later.") % {"day": EARLIEST_START.isoformat()})
         data.update(period=period, start=start, end=end)
         return data

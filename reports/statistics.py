@@ -46,6 +46,10 @@ SHEETS = ["流动", "儿童结构", "爱心妈妈", "结对", "走访与活动",
 
 PRESETS = ["this_quarter", "last_quarter", "this_year", "last_year"]
 
+#: The earliest first day of a period: the programme's records start long after it, and the age
+#: bands reach 18 years before the period (a year 1 start made the date arithmetic overflow).
+EARLIEST_START = datetime.date(2000, 1, 1)
+
 
 def years_before(day: datetime.date, years: int) -> datetime.date:
     """The latest birth date of someone ``years`` old on ``day`` (born 29 February: 28 February
@@ -312,6 +316,8 @@ def period_statistics(user, start: datetime.date, end: datetime.date, region: Re
         raise ValueError(_("The period ends before it starts."))
     if start > today:
         raise ValueError(_("The period has not started yet."))
+    if start < EARLIEST_START:
+        raise ValueError(_("A period starts on %(day)s or later.") % {"day": EARLIEST_START.isoformat()})
     as_of = min(end, today)
     scope = _scoper(user, region)
     home = region or user_region(user)

@@ -412,3 +412,24 @@ def test_the_no_english_crawl_reaches_the_page(world, users):
     from core.tests.test_no_english import site_pages
 
     assert ("reports:statistics", reverse("reports:statistics")) in list(site_pages(users["town_a"]))
+
+
+@pytest.mark.parametrize("start", ["0001-01-01", "0005-01-01", "1999-12-31"])
+def test_a_period_from_far_back_is_refused_in_chinese_not_a_500(world, users, client, tmp_path, start):
+    from django.core.management import CommandError
+
+    client.force_login(users["admin"])
+    for url in (reverse("reports:statistics"), reverse("reports:statistics_xlsx")):
+        response = client.get(url, {"period": "custom", "start": start, "end": "2020-01-01"})
+        assert response.status_code in (200, 400), url
+        assert "统计期间最早从 2000-01-01 开始" in response.content.decode(), url
+    with pytest.raises(CommandError, match="2000-01-01"):
+        call_command("export_statistics", "--from", start, "--to", "2020-01-01", "-o", tmp_path / "s.xlsx")
+
+
+def test_the_running_quarter_says_up_to_which_day_in_chinese(world, users, client):
+    client.force_login(users["admin"])
+    today = datetime.date.today()
+    running = {"period": "custom", "start": today.isoformat(), "end": (today + datetime.timedelta(days=30)).isoformat()}
+    page = client.get(reverse("reports:statistics"), running).content.decode()
+    assert "数据截至" in page and "figures up to" not in page
