@@ -315,6 +315,9 @@ UNFOLD = {
 vars().update(env.email_url("DJANGO_EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="aixin@localhost")
 NOTIFY_SMS_BACKEND = env.str("NOTIFY_SMS_BACKEND", default="notify.channels.LoggingSmsGateway")
+# The hosts a group robot's address may name (notify.models.robot_host_allowed): the server
+# posts there, so no other host (nothing in the intranet) can be named.
+NOTIFY_ROBOT_HOSTS = env.list("DJANGO_NOTIFY_ROBOT_HOSTS", default=["qyapi.weixin.qq.com", "oapi.dingtalk.com"])
 
 LOGGING = {
     "version": 1,

@@ -223,12 +223,14 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         For masked roles these fields never match a part (``?q=1522`` recovered a guardian's
         phone digit by digit); a complete number finds its row, a partial one finds nothing.
         """
+        paths = [f.lstrip("^=@") for f in super().get_search_fields(request) if self._field_name(f) in IDENTITY_FIELDS]
+        if not paths:  # nothing here holds a number: nothing to count against the hourly limit
+            return None
         number = identity_search_for(request.user, search_term)
         if identity_search_refused(request.user, search_term, number) and not getattr(request, "_limit_told", False):
             request._limit_told = True
             messages.warning(request, SEARCH_LIMITED)
-        paths = [f.lstrip("^=@") for f in super().get_search_fields(request) if self._field_name(f) in IDENTITY_FIELDS]
-        if not number or not paths:
+        if not number:
             return None
         return queryset.filter(Q.create([(path, number) for path in paths], connector=Q.OR))
 
@@ -562,7 +564,7 @@ class TownshipFilter(admin.SimpleListFilter):
             return None
         if not hasattr(self, "_chosen_region"):
             by_code = Region.objects.for_user(request.user).filter(code=value)
-            if value.isdigit() and len(value) < 12:  # the id the box sends; a code has 12 digits
+            if value.isascii() and value.isdigit() and len(value) < 12:  # the box sends an id; a code has 12 digits
                 by_code = self._townships(request).filter(pk=int(value))
             self._chosen_region = by_code.first()
         return self._chosen_region

@@ -42,17 +42,29 @@ def webhook_payload(kind: str, text: str) -> dict:
     return {"msgtype": "text", "text": {"content": text}}
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A robot service answers where it is asked; a redirect could lead the post elsewhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, f"redirect to another address refused: {msg}", headers, fp)
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
+
+
 def send_webhook(*, hook, text: str) -> str:
     """POST the text to the group robot; an HTTP error, no answer, or an ``errcode`` other than 0
     in its JSON answer is a failure."""
-    if not hook.url.lower().startswith(("https://", "http://")):
-        raise SendSkipped(_("A group robot's address starts with https:// or http://."))
+    from .models import robot_host_allowed, robot_host_message
+
+    if not robot_host_allowed(hook.url):
+        raise SendSkipped(robot_host_message())
     body = json.dumps(webhook_payload(hook.kind, text), ensure_ascii=False).encode()
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above and by the model
         hook.url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _NO_REDIRECTS.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
             answer = response.read(64 * 1024)
     except urllib.error.HTTPError as exc:
         raise SendFailed(f"HTTP {exc.code}") from exc

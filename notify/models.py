@@ -9,10 +9,12 @@ counts, never a child's name — the details are in the in-app message, behind t
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from regions.models import Level
 from regions.scoping import ALL, ScopedQuerySet, scope_covers_level, user_scope
@@ -206,6 +208,8 @@ class RobotHook(models.Model):
     active = models.BooleanField(_("in use"), default=True)
 
     objects = RobotHookQuerySet.as_manager()
+    #: who changed where the alerts go, and from what
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("group robot")
@@ -214,6 +218,11 @@ class RobotHook(models.Model):
 
     def __str__(self):
         return f"{self.region} {self.name or self.get_kind_display()}"
+
+    def clean(self):
+        super().clean()
+        if self.url and not robot_host_allowed(self.url):
+            raise ValidationError({"url": robot_host_message()})
 
     @property
     def masked_url(self) -> str:
@@ -226,3 +235,25 @@ def mask_url(url: str) -> str:
 
     parts = urlsplit(url or "")
     return f"{parts.scheme}://{parts.netloc}/…{(url or '')[-4:]}" if parts.netloc else "…"
+
+
+def robot_host_allowed(url: str) -> bool:
+    """Whether the address is a group robot's service (``NOTIFY_ROBOT_HOSTS``: 企业微信's and
+    钉钉's by default). The server posts to the address: any other host would let an account that
+    manages robots make it post into the intranet (127.0.0.1, the database, cloud metadata)."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    return parts.scheme in ("https", "http") and host in {h.lower() for h in settings.NOTIFY_ROBOT_HOSTS}
+
+
+def robot_host_message():
+    from django.conf import settings
+
+    return _("A group robot's address must be on %(hosts)s.") % {"hosts": "、".join(settings.NOTIFY_ROBOT_HOSTS)}

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.text import smart_split
@@ -88,6 +89,8 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
     @action(description=_("Print the pairing card (PDF)"), url_path="card", permissions=["card"])
     def card_detail(self, request, object_id):
         # The card's own view checks the pairing against the user's scope (reports.dossier_views).
+        if not (str(object_id).isascii() and str(object_id).isdigit()):
+            raise Http404
         return redirect("reports:pairing_card_pdf", pk=object_id)
 
     def has_card_permission(self, request, object_id=None):

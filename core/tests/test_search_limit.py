@@ -63,3 +63,24 @@ def test_a_full_identity_role_has_no_limit(client, users, target):
         phone_page(client, candidate(100 + serial))
     assert phone_page(client, target.id_number) == [target.pk]
     assert changelist("children_child")(client, target.id_number) == [target.pk]
+
+
+def test_a_list_with_no_number_fields_does_not_count_against_the_limit(client, users, target):
+    client.force_login(users["town_a"])
+    for serial in range(LIMIT + 1):  # the activities list searches titles and places only
+        response = client.get(reverse("admin:activities_activity_changelist"), {"q": candidate(100 + serial)})
+        assert response.status_code == 200
+    assert changelist("children_child")(client, target.id_number) == [target.pk]
+
+
+@pytest.mark.parametrize("value", ["²", "①", "١٢", "abc"])
+def test_the_township_filter_takes_odd_digits_without_an_error(client, users, value):
+    client.force_login(users["admin"])
+    for name in ("children_child", "activities_visit"):
+        response = client.get(reverse(f"admin:{name}_changelist"), {"township": value})
+        assert response.status_code in (200, 302), (name, value)
+
+
+def test_the_pairing_card_of_a_non_number_is_not_found(client, users, world):
+    client.force_login(users["admin"])
+    assert client.get("/admin/pairing/pairing/abc/card/").status_code == 404

@@ -45,6 +45,12 @@ def robot():
 
 
 @pytest.fixture(autouse=True)
+def _robot_on_this_machine(settings):
+    """The test robot listens on 127.0.0.1; production allows only the robot services' hosts."""
+    settings.NOTIFY_ROBOT_HOSTS = [*settings.NOTIFY_ROBOT_HOSTS, "127.0.0.1"]
+
+
+@pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.DEFAULT_FROM_EMAIL = "aixin@example.gov.cn"

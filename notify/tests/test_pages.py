@@ -1,5 +1,6 @@
 """Issue 15, item 2: the page of one's messages, the unread count in the header, who sees what."""
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -155,3 +156,42 @@ def test_the_header_costs_one_query_for_both_counts_and_none_from_the_cache(
     assert label == ["1 条新的强制报告 · 1 条未读消息", "danger"]
     with django_assert_num_queries(0):
         assert environment_callback(request) == label
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5432/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://qyapi.weixin.qq.com.evil.example/cgi-bin/webhook/send?key=1",
+        "http://10.0.0.5/cgi-bin/webhook/send",
+    ],
+)
+def test_a_robot_address_outside_the_robot_services_is_refused_and_never_posted_to(users, regions, settings, url):
+    """The server posts to the address: naming a host inside the network would make it a probe."""
+    from django.core.exceptions import ValidationError
+
+    from notify.channels import SendSkipped, send_webhook
+    from notify.services import robot_hook_save
+
+    settings.NOTIFY_ROBOT_HOSTS = ["qyapi.weixin.qq.com", "oapi.dingtalk.com"]
+    with pytest.raises(ValidationError):
+        robot_hook_save(hook=RobotHook(region=regions["town_a"], kind="wecom", url=url), by=users["admin"])
+    assert not RobotHook.objects.exists()
+    with pytest.raises(SendSkipped):  # a row written before the rule (or by hand) is not posted to either
+        send_webhook(hook=RobotHook(region=regions["town_a"], kind="wecom", url=url), text="测试")
+
+
+def test_a_changed_robot_address_keeps_its_history(users, regions):
+    from notify.services import robot_hook_save
+
+    hook = robot_hook_save(
+        hook=RobotHook(region=regions["town_a"], kind="wecom", url="https://qyapi.weixin.qq.com/send?key=old1"),
+        by=users["admin"],
+    )
+    hook.url = "https://qyapi.weixin.qq.com/send?key=new2"
+    robot_hook_save(hook=hook, by=users["admin"])
+    assert [h.url for h in hook.history.order_by("history_id")] == [
+        "https://qyapi.weixin.qq.com/send?key=old1",
+        "https://qyapi.weixin.qq.com/send?key=new2",
+    ]
