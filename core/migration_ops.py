@@ -17,6 +17,15 @@ class PostgreSQLOnly(migrations.RunSQL):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
+def trigram_extension():
+    """``CREATE EXTENSION IF NOT EXISTS pg_trgm`` on PostgreSQL, kept when migrating back.
+
+    Several apps' indexes use it: Django's ``TrigramExtension`` drops it when one app migrates
+    back past it, which fails while another app's index depends on it (and a test that migrates
+    one app back and forth left the database half migrated)."""
+    return PostgreSQLOnly(sql="CREATE EXTENSION IF NOT EXISTS pg_trgm", reverse_sql=migrations.RunSQL.noop)
+
+
 def trigram_index(table, name, column, *, where=""):
     """A GIN trigram index on ``UPPER(column)``: what Django's ``icontains`` compares on
     PostgreSQL (``UPPER("name"::text) LIKE UPPER('%…%')``), so the index serves it. A word of

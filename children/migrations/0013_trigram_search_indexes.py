@@ -1,7 +1,6 @@
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from core.migration_ops import trigram_index
+from core.migration_ops import trigram_extension, trigram_index
 
 
 class Migration(migrations.Migration):
@@ -12,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [("children", "0012_changelist_order_indexes")]
 
     operations = [
-        TrigramExtension(),  # skipped on SQLite by Django itself
+        trigram_extension(),  # kept when migrating back: other apps' indexes use it
         trigram_index("children_child", "child_name_trgm", "name"),
         trigram_index("children_child", "child_id_number_trgm", "id_number"),
         trigram_index("children_child", "child_guardian_name_trgm", "guardian_name"),

@@ -1,7 +1,6 @@
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from core.migration_ops import trigram_index
+from core.migration_ops import trigram_extension, trigram_index
 
 
 class Migration(migrations.Migration):
@@ -11,6 +10,6 @@ class Migration(migrations.Migration):
     dependencies = [("volunteers", "0006_changelist_order_indexes")]
 
     operations = [
-        TrigramExtension(),
+        trigram_extension(),  # kept when migrating back: other apps' indexes use it
         trigram_index("volunteers_volunteer", "volunteer_name_trgm", "name"),
     ]
