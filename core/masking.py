@@ -124,7 +124,23 @@ def identity_search_for(user, term: str) -> str:
     number = complete_identity(term)
     if not number or sees_full_identity(user):
         return number
-    key = f"identity-searches:{user.pk}:{datetime.datetime.now(datetime.UTC):%Y%m%d%H}"
+    return number if identity_try(user, number, place="search") else ""
+
+
+def _tries_key(user) -> str:
+    return f"identity-searches:{user.pk}:{datetime.datetime.now(datetime.UTC):%Y%m%d%H}"
+
+
+def identity_tries_left(user) -> bool:
+    """Whether a masked role still has complete-number tries this hour (nothing is spent)."""
+    return sees_full_identity(user) or (cache.get(_tries_key(user)) or 0) < settings.IDENTITY_SEARCHES_PER_HOUR
+
+
+def identity_try(user, number: str, *, place: str) -> bool:
+    """Spend one of a masked role's ``IDENTITY_SEARCHES_PER_HOUR`` complete-number tries; False
+    when none is left (the first try past the limit is logged). Search boxes and imports share
+    the budget: a row naming a number that is no child in scope tells the same as a search."""
+    key = _tries_key(user)
     cache.add(key, 0, timeout=60 * 60)
     try:
         count = cache.incr(key)
@@ -132,10 +148,10 @@ def identity_search_for(user, term: str) -> str:
         cache.set(key, 1, timeout=60 * 60)
         count = 1
     if count <= settings.IDENTITY_SEARCHES_PER_HOUR:
-        return number
+        return True
     if count == settings.IDENTITY_SEARCHES_PER_HOUR + 1:
-        access_logged.send(sender=None, user=user, kind="limited", place="search", detail=number)
-    return ""
+        access_logged.send(sender=None, user=user, kind="limited", place=place, detail=number)
+    return False
 
 
 def identity_search_refused(user, term: str, number: str) -> bool:
@@ -147,6 +163,13 @@ def identity_search_refused(user, term: str, number: str) -> bool:
 SEARCH_LIMITED = gettext_lazy(
     "You have searched by complete ID or phone number too many times this hour; "
     "search by name, or try again in an hour."
+)
+
+
+#: What a masked role's import says on every row once the hour's number tries are spent.
+IMPORT_LIMITED = gettext_lazy(
+    "too many ID numbers that are no child in your area this hour; check the file against the "
+    "children's register, or import it again in an hour"
 )
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from audit.models import AccessEvent
 from children.tests.factories import ChildFactory
 from core.idnumber import check_character
+from core.tests.ledger_helpers import errors, import_bytes, xlsx
 from core.tests.test_search_oracle import changelist, phone_page
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -84,3 +85,39 @@ def test_the_township_filter_takes_odd_digits_without_an_error(client, users, va
 def test_the_pairing_card_of_a_non_number_is_not_found(client, users, world):
     client.force_login(users["admin"])
     assert client.get("/admin/pairing/pairing/abc/card/").status_code == 404
+
+
+def _visits_file(numbers, mother):
+    header = ["儿童姓名", "身份证号码", "走访日期", "走访方式", "走访人", "走访内容"]
+    return xlsx([header, *[["", n, "2025-03-01", "入户走访", mother.name, "探访"] for n in numbers]])
+
+
+def test_a_visits_import_of_candidate_numbers_stops_telling_which_is_a_child(users, world, target):
+    """The dry run of a ledger import said, row by row, whether a number is a child in scope: the
+    same answer as a search. Unknown numbers spend the hour's tries; past them every row, the real
+    child's too, gets one message."""
+    mother = world["a"]["mother"]
+    wrong = [candidate(100 + serial) for serial in range(LIMIT)]
+    result = import_bytes("visits", _visits_file([*wrong, target.id_number], mother), users["town_a"], dry_run=True)
+    found = errors(result)
+    real_row = max(number for number, _column in found) if found else None
+    messages = {str(m) for (_n, column), ms in found.items() if column == "身份证号码" for m in ms}
+    assert any("本小时内对不上本辖区儿童的身份证号码过多" in m for m in messages), found
+    assert real_row == LIMIT + 2  # the header is row 1: the real child's row is refused like the others
+    # (The "limited" audit row is written inside the import's transaction: a dry run rolls it back.)
+
+
+def test_a_few_unknown_numbers_in_an_import_get_the_usual_message(users, world, target):
+    mother = world["a"]["mother"]
+    result = import_bytes(
+        "visits", _visits_file([candidate(100), target.id_number], mother), users["town_a"], dry_run=True
+    )
+    found = errors(result)
+    assert list(found) == [(2, "身份证号码")] and "请先导入儿童基础台账" in " ".join(map(str, found[(2, "身份证号码")]))
+
+
+def test_a_full_identity_import_is_not_limited(users, world, target):
+    mother = world["a"]["mother"]
+    wrong = [candidate(100 + serial) for serial in range(LIMIT + 2)]
+    result = import_bytes("visits", _visits_file([*wrong, target.id_number], mother), users["admin"], dry_run=True)
+    assert LIMIT + 2 + 2 not in {number for number, _column in errors(result)}
