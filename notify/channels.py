@@ -33,7 +33,9 @@ def send_email(*, user, subject: str, text: str) -> str:
     try:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
     except Exception as exc:  # SMTP errors, refused connections, timeouts: all tried again
-        raise SendFailed(f"{type(exc).__name__}: {exc}") from exc
+        raise SendFailed(
+            _("The mail server refused or did not answer (%(error)s).") % {"error": f"{type(exc).__name__}: {exc}"}
+        ) from exc
     return user.email
 
 
@@ -67,15 +69,19 @@ def send_webhook(*, hook, text: str) -> str:
         with _NO_REDIRECTS.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
             answer = response.read(64 * 1024)
     except urllib.error.HTTPError as exc:
-        raise SendFailed(f"HTTP {exc.code}") from exc
+        raise SendFailed(
+            _("The group robot answered with an error (%(error)s).") % {"error": f"HTTP {exc.code}"}
+        ) from exc
     except (urllib.error.URLError, OSError) as exc:
-        raise SendFailed(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from exc
+        error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
+        raise SendFailed(_("The group robot could not be reached (%(error)s).") % {"error": error}) from exc
     try:
         errcode = json.loads(answer or b"{}").get("errcode", 0)
     except (ValueError, AttributeError):
         errcode = 0
     if errcode not in (0, "0", None):
-        raise SendFailed(f"errcode {errcode}: {answer[:200].decode(errors='replace')}")
+        error = f"errcode {errcode}: {answer[:200].decode(errors='replace')}"
+        raise SendFailed(_("The group robot refused the message (%(error)s).") % {"error": error})
     return hook.masked_url
 
 
@@ -109,5 +115,7 @@ def send_sms(*, phone: str, text: str) -> str:
     except SendFailed:
         raise
     except Exception as exc:
-        raise SendFailed(f"{type(exc).__name__}: {exc}") from exc
+        raise SendFailed(
+            _("The SMS gateway refused or did not answer (%(error)s).") % {"error": f"{type(exc).__name__}: {exc}"}
+        ) from exc
     return mask_phone(phone)

@@ -53,15 +53,21 @@ def notify(
     link: str = "",
     region=None,
     mandatory: bool = False,
+    robot_anchor=None,
 ) -> list[Message]:
     """One message per account in ``users``, and its deliveries.
 
     ``body`` is shown in the app only; ``summary`` (default: the title) is what email, SMS and
     the group robot carry — write it without names. A ``mandatory`` alert (强制报告) goes by
     email and SMS even to an account that turned them off. ``region``: the township or county
-    whose group robots get the summary too (once, not per account).
+    whose group robots get the summary too (once, not per account). ``robot_anchor``: the
+    account whose message carries the robot's delivery when ``users`` is empty (the reporter of a
+    强制报告 who is the county's only admin) — the group is told all the same.
     """
     users = [user for user in users if user.is_active]
+    anchored = not users and region is not None and robot_anchor is not None and robot_anchor.is_active
+    if anchored and RobotHook.objects.filter(region=region, active=True).exists():
+        users = [robot_anchor]
     summary = summary or title
     now = timezone.now()
     with transaction.atomic():
@@ -210,6 +216,7 @@ def alert_mandatory_report(report) -> None:
         link=f"/admin/safeguarding/mandatoryreport/{report.pk}/change/",
         region=county,
         mandatory=True,
+        robot_anchor=report.reported_by,
     )
 
 

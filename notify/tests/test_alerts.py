@@ -98,3 +98,14 @@ def test_a_returned_proposal_alerts_its_proposer(users, django_capture_on_commit
         alert_proposal_returned(proposer=users["town_a"], title="新增儿童 丁童", reason="身份证号有误")
     message = Message.objects.get()
     assert message.recipient == users["town_a"] and message.body == "身份证号有误"
+
+
+def test_the_county_robot_is_told_when_the_reporter_is_the_only_county_admin(
+    world, users, regions, robot, django_capture_on_commit_callbacks
+):
+    RobotHook.objects.create(region=regions["county"], kind=HookKind.WECOM, url=robot.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        file_report(world["a"]["child"], users["admin"])  # the county's only admin files it
+    assert len(robot.received) == 1
+    assert "甲童" not in robot.received[0]["json"]["text"]["content"]
+    assert recipients() == {"county_admin"}  # the anchor message is the reporter's own
