@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.db.models import Case, Value, When
 from django.db.models.functions import ExtractYear
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -23,16 +22,9 @@ from .actions import (
 from .family import family_warnings
 from .filters import AgeLimitFilter, PairingStatusFilter, VisitStatusFilter, overdue_red_first
 from .forms import ChildAdminForm
-from .models import CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
+from .models import COLOUR_RANK, CardChange, CardColour, Child, ChildCategory, DifficultyType, VisitPolicy
 from .resources import ChildResource
 from .services import child_register
-
-#: Red first, then yellow, then green — the order of urgency, not of the alphabet.
-COLOUR_RANK = Case(
-    When(card_colour=CardColour.RED, then=Value(0)),
-    When(card_colour=CardColour.YELLOW, then=Value(1)),
-    default=Value(2),
-)
 
 COLOUR_BADGES = {
     CardColour.RED.label: "danger",

@@ -38,6 +38,21 @@ class CardColour(models.TextChoices):
     GREEN = "green", _("green")
 
 
+#: Red first, then yellow, then green — the order of urgency, not of the alphabet (the children
+#: list's overdue order and the 待办 list's).
+COLOUR_RANK = models.Case(
+    models.When(card_colour=CardColour.RED, then=models.Value(0)),
+    models.When(card_colour=CardColour.YELLOW, then=models.Value(1)),
+    default=models.Value(2),
+)
+
+
+def on_books_condition(day: datetime.date) -> models.Q:
+    """Children in the programme on ``day``: entered by then, and active or exited only after it.
+    A condition, so one query can count several days (``ChildQuerySet.on_books`` filters by it)."""
+    return (models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day)) & models.Q(entered_on__lte=day)
+
+
 class ChildCategory(Lookup):
     history = HistoricalRecords()
 
@@ -91,7 +106,7 @@ class ChildQuerySet(ScopedQuerySet):
 
     def on_books(self, day: datetime.date):
         """Children in the programme on ``day``: entered by then, and active or exited only after it."""
-        return self.filter(models.Q(status=Child.Status.ACTIVE) | models.Q(exited_on__gt=day), entered_on__lte=day)
+        return self.filter(on_books_condition(day))
 
     def past_age_limit(self, *, on: datetime.date | None = None):
         """Children who have reached their age limit (``AGE_LIMITS_BY_CATEGORY``, else

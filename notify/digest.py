@@ -5,7 +5,6 @@ the total beside the first rows. The needs and referrals are the 待办 page's l
 (``todo.lists``): the digest and the page never disagree on what is awaited.
 """
 
-from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +15,8 @@ FIRST_LINES = 5
 
 
 def _counted(queryset, line, first=FIRST_LINES) -> tuple[int, list[str]]:
-    rows = list(queryset.annotate(section_total=Window(Count("pk")))[:first])
-    return (rows[0].section_total if rows else 0), [line(row) for row in rows]
+    rows, total = lists.first_rows(queryset, first)  # the first rows and the total, one query
+    return total, [line(row) for row in rows]
 
 
 def overdue_children(user, today):

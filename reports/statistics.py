@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.models import Activity, Visit, Workstation
-from children.models import Child, Gender
+from children.models import Child, Gender, on_books_condition
 from pairing.models import Pairing, PairingMember
 from regions.models import Region
 from regions.scoping import user_region
@@ -298,11 +298,6 @@ def _scoper(user, region):
     return scope
 
 
-def _on_books(day: datetime.date) -> Q:
-    """``ChildQuerySet.on_books`` as a condition, to count several days in one query."""
-    return (Q(status=Child.Status.ACTIVE) | Q(exited_on__gt=day)) & Q(entered_on__lte=day)
-
-
 def _serving(day: datetime.date) -> Q:
     """``Volunteer`` on the books on ``day`` (the rule of ``indicators._mothers``)."""
     return Q(since__lte=day) & (~Q(status=Volunteer.Status.LEFT) | Q(left_on__gt=day))
@@ -342,9 +337,9 @@ def _children(out, scope, before, in_range, as_of) -> None:
     exited = Q(status=Child.Status.EXITED, exited_on__range=in_range)
     reasons = Child.ExitReason
     agg = children.aggregate(
-        opening=Count("pk", filter=_on_books(before)),
+        opening=Count("pk", filter=on_books_condition(before)),
         entered=Count("pk", filter=Q(entered_on__range=in_range)),
-        closing=Count("pk", filter=_on_books(as_of)),
+        closing=Count("pk", filter=on_books_condition(as_of)),
         unknown=Count("pk", filter=exited & ~Q(exit_reason__in=reasons.values)),
         **{f"exit_{value}": Count("pk", filter=exited & Q(exit_reason=value)) for value in reasons.values},
     )
@@ -362,7 +357,7 @@ def _children(out, scope, before, in_range, as_of) -> None:
         output_field=CharField(),
     )
     rows = (
-        children.filter(_on_books(as_of))
+        children.filter(on_books_condition(as_of))
         .annotate(band=band)
         .values("category__name", "category__sort_order", "band", "gender")
         .annotate(n=Count("pk"))
@@ -370,7 +365,7 @@ def _children(out, scope, before, in_range, as_of) -> None:
     )
     out.structure = [(r["category__name"], r["band"], r["gender"], r["n"]) for r in rows]
     out.paired = (
-        children.filter(_on_books(as_of))
+        children.filter(on_books_condition(as_of))
         .filter(Exists(Pairing.objects.open_on(as_of).filter(child=OuterRef("pk"))))
         .count()
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from activities.models import Visit
 from casework.models import Need, Referral
 from children.filters import DUE_SOON_DAYS, AgeLimitFilter, VisitStatusFilter
-from children.models import AGE_LIMIT, AGE_LIMITS_BY_CATEGORY, OVERDUE, CardColour, Child
+from children.models import AGE_LIMIT, AGE_LIMITS_BY_CATEGORY, COLOUR_RANK, OVERDUE, Child
 from closing.models import MonthClose, MonthState
 from pairing.models import PairingMember
 from regions.models import Level, Region
@@ -34,15 +34,6 @@ NO_CONTACT_DAYS = 30
 OVERDUE_FILTER = f"{VisitStatusFilter.parameter_name}={VisitStatusFilter.OVERDUE}"
 #: The sidebar's count is kept this long per account (the page itself is always counted afresh).
 BADGE_SECONDS = 60
-
-
-#: Red cards first, as the children list's overdue ordering (children.admin.COLOUR_RANK, which
-#: this module cannot import: template tags load before the admin).
-COLOUR_RANK = Case(
-    When(card_colour=CardColour.RED, then=Value(0)),
-    When(card_colour=CardColour.YELLOW, then=Value(1)),
-    default=Value(2),
-)
 
 
 def is_township_staff(user) -> bool:
