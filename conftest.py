@@ -38,6 +38,15 @@ def _immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def _primary_only(request, settings):
+    """With DATABASE_REPLICA_URL set (CI sets it), only the tests marked ``replica`` route reads to
+    the replica: the others keep their data in one uncommitted transaction on the primary, which
+    the replica never sees, and may not query a database they did not declare."""
+    if "replica" in settings.DATABASES and request.node.get_closest_marker("replica") is None:
+        settings.DATABASE_ROUTERS = []
+
+
 @pytest.fixture
 def regions(db):
     return region_tree()

@@ -135,6 +135,33 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _sqlite.setdefault("transaction_mode", "IMMEDIATE")
     _sqlite.setdefault("timeout", env.int("DJANGO_SQLITE_TIMEOUT", default=20))
     _sqlite.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+# A read replica: a PostgreSQL streaming replica of DATABASE_URL (docs/deploy.md, "growing past
+# one server"). Only reads that ask for it go there — the dashboard, statistics, ledgers and
+# exports of a county or wider (core.db); writes, migrations, township figures and whatever a
+# request reads after it wrote stay on the primary. In tests it is a mirror: Django creates no
+# test database on it, and it connects to the default's test database, which the replica has
+# because streaming replication copies the whole cluster.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql" or (
+        DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+    ):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL in it and in DATABASE_URL.")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "core.db.PrimaryAfterWriteMiddleware")
+# Writes that do not keep the rest of a request's reads on the primary (core.db): bookkeeping
+# that no figure is computed from.
+DATABASE_REPLICA_UNPINNED = {
+    "sessions.session",
+    "reports.job",
+    "audit.*",
+    "axes.*",
+    "django_cache.cacheentry",
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds only the wide-scope dashboard figures (reports.dashboard.figures_for). Per

@@ -19,6 +19,7 @@ from safeguarding.panels import dashboard_safeguard
 from todo.lists import county_panel
 
 from .indicators import Indicators, TownshipRow, compute, parse_month
+from .replica import replica_for_wide_scopes
 
 CHART_COLOURS = {CardColour.RED: "#dc2626", CardColour.YELLOW: "#eab308", CardColour.GREEN: "#16a34a"}
 #: The trend chart: this many months, ending at the month shown.
@@ -30,6 +31,7 @@ def child_list_url(**params) -> str:
     return f"{reverse('admin:children_child_changelist')}?{query}"
 
 
+@replica_for_wide_scopes
 def dashboard_callback(request, context):
     """unfold's DASHBOARD_CALLBACK: add the month's indicators for the user's scope."""
     try:

@@ -65,11 +65,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from core.db import reading_from_replica
 from core.downloads import download_name
 from core.permissions import may_export
 from core.spreadsheet import SpreadsheetError
 from regions.scoping import user_region
 from reports.models import Job, JobStatus
+from reports.replica import reads_widely
 
 logger = logging.getLogger(__name__)
 
@@ -460,7 +462,8 @@ def run_ledger_job(job, exporter, *, document: str, extension: str = "xlsx"):
 
     with tempfile.TemporaryDirectory(prefix="job-") as tmp:
         path = Path(tmp) / "result"
-        report = exporter(job.user, month, region, path, progress)
+        with reading_from_replica(reads_widely(job.user)):  # its writes (progress, the file) go to the primary
+            report = exporter(job.user, month, region, path, progress)
         name = download_name(region=region or user_region(job.user), kind=document, period=month, extension=extension)
         job_finish(job, file=path, filename=name, report=report)
 

@@ -14,6 +14,7 @@ from core.downloads import as_attachment
 from core.permissions import MONTHLY_LEDGER, may_export
 
 from .forms import StatisticsForm
+from .replica import replica_for_wide_scopes
 from .statistics import SHEETS, period_statistics
 from .statistics_book import statistics_file_name, write_statistics
 
@@ -36,6 +37,7 @@ def _figures(request):
     return form, figures
 
 
+@replica_for_wide_scopes
 def statistics_page(request):
     form, figures = _figures(request)
     context = {
@@ -49,6 +51,7 @@ def statistics_page(request):
     return TemplateResponse(request, "reports/statistics.html", context)
 
 
+@replica_for_wide_scopes
 def statistics_xlsx(request):
     form, figures = _figures(request)
     if figures is None:

@@ -16,6 +16,7 @@ from core.permissions import MONTHLY_LEDGER, may_export
 from .indicators import parse_month
 from .ledger import ledger_file_name, write_ledger
 from .pdf import PdfUnavailable, write_ledger_pdf, xlsx_to_pdf
+from .replica import replica_for_wide_scopes
 
 
 def _ledger_request(request):
@@ -32,6 +33,7 @@ def _back(request, error, month=None):
     return redirect(reverse("admin:index") + (f"?month={month:%Y-%m}" if month else ""))
 
 
+@replica_for_wide_scopes
 def ledger_download(request):
     """The ledger of the user's own region for the month; a closed month's is its stored file."""
     try:
@@ -50,6 +52,7 @@ def ledger_download(request):
     return as_attachment(FileResponse(target, as_attachment=True, filename=name), name)
 
 
+@replica_for_wide_scopes
 def ledger_pdf(request):
     """The same ledger as PDF (LibreOffice renders the workbook, for a closed month the stored
     one); a clear message when no PDF can be made."""
