@@ -150,8 +150,10 @@ def main():
             )
             sizes[table] = cursor.fetchone()[0] / 2**20
         lo, hi = COUNTY.format(county=7) + " || '000000'", COUNTY.format(county=8) + " || '000000'"
-        print(f"\nvisits {args.visits:,}, children {args.children:,}, {args.counties} counties; "
-              f"size plain {sizes['bench_visit_plain']:.0f} MB, partitioned {sizes['bench_visit_parted']:.0f} MB\n")
+        print(
+            f"\nvisits {args.visits:,}, children {args.children:,}, {args.counties} counties; "
+            f"size plain {sizes['bench_visit_plain']:.0f} MB, partitioned {sizes['bench_visit_parted']:.0f} MB\n"
+        )
         print("| query | plain: median, pages | partitioned by year: median, pages | time ratio |")
         print("|---|---|---|---|")
         for name, sql in QUERIES.items():

@@ -14,20 +14,29 @@ read stays on the primary
   e.g. the figures a month is closed with;
 - and every write, and every migration, goes to the primary: a hot standby refuses writes.
 
-The replica runs a moment behind the primary (milliseconds on a local network; a visit entered
-by a township is in the county's cached dashboard within its 5 minutes anyway). Without
-``DATABASE_REPLICA_URL`` none of this is installed and every query goes to ``default``.
+When the replica does not answer, its reads go to the primary for ``REPLICA_RETRY_SECONDS`` and
+a warning is logged: slower pages, not error pages. The replica runs a moment behind the primary
+(milliseconds on a local network; a visit entered by a township is in the county's cached
+dashboard within its 5 minutes anyway). Without ``DATABASE_REPLICA_URL`` none of this is
+installed and every query goes to ``default``.
 """
 
 import contextvars
 import functools
+import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
+#: After the replica failed to connect, its reads go to the primary for this long before it is tried again.
+REPLICA_RETRY_SECONDS = 30
+_replica_down_until = 0.0
 
 
 @dataclass
@@ -92,7 +101,28 @@ def reads_from_replica() -> bool:
         and not reads.pinned
         and replica_configured()
         and not connections[DEFAULT_DB_ALIAS].in_atomic_block
+        and _replica_up()
     )
+
+
+def _replica_up() -> bool:
+    """Whether the replica answers; when it does not, its readers are served by the primary
+    (slower, never an error page) and it is tried again after ``REPLICA_RETRY_SECONDS``."""
+    global _replica_down_until
+    if time.monotonic() < _replica_down_until:
+        return False
+    replica = connections[REPLICA]
+    try:
+        # What Django does before a query: the once-a-request health check, then connect.
+        replica.close_if_health_check_failed()
+        replica.ensure_connection()
+    except DatabaseError as exc:
+        _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        logger.warning(
+            "The read replica is unreachable (%s); reading from the primary for %s s.", exc, REPLICA_RETRY_SECONDS
+        )
+        return False
+    return True
 
 
 def _unpinned(model) -> bool:

@@ -218,3 +218,29 @@ def test_job_progress_inside_a_replica_read_is_written_to_the_primary(users):
         job_progress(job, 5, 10, force=True)
     assert sql(on_replica) == []
     assert Job.objects.using(DEFAULT_DB_ALIAS).get(pk=job.pk).done == 5
+
+
+def test_when_the_replica_is_down_its_readers_are_served_by_the_primary(client, world, users, monkeypatch, caplog):
+    import socket
+
+    import core.db
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    replica = connections[REPLICA]
+    port = replica.settings_dict["PORT"]
+    replica.close()
+    monkeypatch.setitem(replica.settings_dict, "PORT", closed_port)
+    monkeypatch.setattr(core.db, "_replica_down_until", 0.0)
+    client.force_login(users["admin"])
+    response = client.get(INDEX, {"month": "2025-01"})
+    assert response.status_code == 200
+    assert response.context["dashboard"].children_total == 2
+    assert "read replica is unreachable" in caplog.text
+    # Not tried on every read meanwhile; tried again after REPLICA_RETRY_SECONDS.
+    replica.settings_dict["PORT"] = port
+    with reading_from_replica():
+        assert router.db_for_read(Region) == DEFAULT_DB_ALIAS
+        core.db._replica_down_until = 0.0
+        assert router.db_for_read(Region) == REPLICA
