@@ -48,6 +48,22 @@ for _ in $(seq 1 20); do
 done
 primary_id=$(psql -X "host=127.0.0.1 port=$PRIMARY_PORT user=postgres replication=true" -AtF' ' -c IDENTIFY_SYSTEM | cut -d' ' -f1)
 
+# The standby's own postgresql.conf (Debian keeps the primary's in /etc/postgresql, outside the
+# data directory, so the copy has none). Settings marked * must be at least the primary's.
+standby_conf() {
+  echo "# Written by .ci/replica.sh: a hot standby of 127.0.0.1:$PRIMARY_PORT"
+  echo "port = $REPLICA_PORT"
+  echo "listen_addresses = '127.0.0.1'"
+  echo "unix_socket_directories = '/var/run/postgresql'"
+  echo "hot_standby = on"
+  # Long report queries are not cancelled by the replay of the primary's vacuum (docs/deploy.md 14b).
+  echo "hot_standby_feedback = on"
+  for name in max_connections max_worker_processes max_wal_senders max_prepared_transactions max_locks_per_transaction; do
+    echo "$name = $(primary "SHOW $name")  # *"
+  done
+  echo "shared_buffers = 128MB"
+}
+
 streaming() {
   [ "$(replica "SELECT pg_is_in_recovery()" 2>/dev/null)" = t ] \
     && [ "$(replica "SELECT system_identifier FROM pg_control_system()")" = "$primary_id" ] \
@@ -61,6 +77,11 @@ wait_streaming() {
 # 3. Already there?
 if pg_isready -q -h 127.0.0.1 -p "$REPLICA_PORT"; then
   if wait_streaming 10; then
+    if [ -f "$DATA/postgresql.conf" ] && ! standby_conf | cmp -s - "$DATA/postgresql.conf"; then
+      standby_conf >"$DATA/postgresql.conf"
+      as_postgres "$BIN/pg_ctl" -D "$DATA" reload >/dev/null
+      say "configuration updated and reloaded"
+    fi
     say "already streaming from 127.0.0.1:$PRIMARY_PORT on port $REPLICA_PORT"
     exit 0
   fi
@@ -81,24 +102,12 @@ elif [ -f "$DATA/standby.signal" ]; then
   as_postgres "$BIN/pg_ctl" -D "$DATA" -m fast -w stop || true
 fi
 
-# 4. A fresh copy: pg_basebackup -R, then the standby's own configuration files (Debian keeps
-# the primary's in /etc/postgresql, outside the data directory, so the copy has none).
+# 4. A fresh copy: pg_basebackup -R, then the standby's own configuration files.
 rm -rf "$DATA"
 install -d -o postgres -g postgres -m 0700 "$DATA"
 say "pg_basebackup from 127.0.0.1:$PRIMARY_PORT into $DATA"
 as_postgres pg_basebackup -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -D "$DATA" -R -X stream -c fast
-# A hot standby needs these at least as high as on the primary.
-{
-  echo "# Written by .ci/replica.sh: a hot standby of 127.0.0.1:$PRIMARY_PORT"
-  echo "port = $REPLICA_PORT"
-  echo "listen_addresses = '127.0.0.1'"
-  echo "unix_socket_directories = '/var/run/postgresql'"
-  echo "hot_standby = on"
-  for name in max_connections max_worker_processes max_wal_senders max_prepared_transactions max_locks_per_transaction; do
-    echo "$name = $(primary "SHOW $name")"
-  done
-  echo "shared_buffers = 128MB"
-} >"$DATA/postgresql.conf"
+standby_conf >"$DATA/postgresql.conf"
 printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$DATA/pg_hba.conf"
 : >"$DATA/pg_ident.conf"
 chown postgres:postgres "$DATA/postgresql.conf" "$DATA/pg_hba.conf" "$DATA/pg_ident.conf"
