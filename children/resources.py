@@ -169,15 +169,15 @@ class ChildResource(LedgerResource):
             # set_identity as Child.save() does: create_many skips save().
             # entered_on: the field's default (today), given here so each new child costs no clock reading.
             values.setdefault("entered_on", self.today)
-            child = Child(card_colour=colour or "green", **values).set_identity(info)
-            return Plan(
+            plan = Plan(
                 row=row,
                 import_type=RowResult.IMPORT_TYPE_NEW,
-                instance=child,
-                write=lambda: self.save_child(child, difficulties, None),
+                build=lambda: Child(card_colour=colour or "green", **values).set_identity(info),
+                write=lambda: self.save_child(plan.made(), difficulties, None),
                 bulk=True,
                 extra={"difficulties": difficulties},
             )
+            return plan
         if child.pk not in self.in_scope:
             problems.add(row, "id_number", self.refuse(number))
             return None

@@ -15,6 +15,11 @@ from simple_history.utils import bulk_create_with_history, get_history_manager_f
 BATCH = 5000
 
 
+def copies() -> bool:
+    """Whether rows go in with COPY (PostgreSQL); else through ``bulk_create``."""
+    return connection.vendor == "postgresql"
+
+
 def _adapter(field):
     """How a Python value of ``field`` becomes a value COPY can write; None: as it is.
 
@@ -37,7 +42,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, with_ids: bool 
     """
     if not rows:
         return []
-    if connection.vendor != "postgresql":
+    if not copies():
         objs = model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), BATCH)
         return [obj.pk for obj in objs] if with_ids else []
     now = timezone.now()
@@ -91,7 +96,7 @@ def insert_objects(objs: list) -> list:
     if not objs:
         return objs
     model = type(objs[0])
-    if connection.vendor != "postgresql":
+    if not copies():
         return model.objects.bulk_create(objs, BATCH)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     rows = [tuple(f.pre_save(obj, True) for f in fields) for obj in objs]
@@ -111,7 +116,7 @@ def insert_with_history(objs: list, *, user=None, reason: str = "") -> list:
     if not objs:
         return objs
     model = type(objs[0])
-    if connection.vendor != "postgresql":
+    if not copies():
         return bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user, default_change_reason=reason)
     insert_objects(objs)
     history = get_history_manager_for_model(model).model
@@ -142,7 +147,7 @@ def insert_rows_with_history(model, columns: list[str], rows: list[tuple], *, us
     if not rows:
         return []
     history = get_history_manager_for_model(model).model
-    if connection.vendor != "postgresql":
+    if not copies():
         objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user, default_change_reason=reason)
         return [obj.pk for obj in objs]

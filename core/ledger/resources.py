@@ -131,6 +131,20 @@ class Plan:
     #: a new ``instance`` that ``create_many`` inserts together with the other new rows;
     #: ``write`` still writes it alone (used to name the row the database refuses)
     bulk: bool = False
+    #: makes ``instance`` when it is needed: a batch of new rows at a time, so that a file of
+    #: 50,000 rows never holds 50,000 model instances at once
+    build: Callable[[], Any] | None = None
+
+    def made(self):
+        """The row's instance, made now if it is built on demand."""
+        if self.instance is None and self.build is not None:
+            self.instance = self.build()
+        return self.instance
+
+    def release(self) -> None:
+        """Forget an instance that can be built again (it is written or checked)."""
+        if self.build is not None:
+            self.instance = None
 
 
 class LedgerRowResult(RowResult):
@@ -679,6 +693,7 @@ class LedgerResource(resources.ModelResource):
         if dry_run and not self.dry_run_writes:
             for plan in plans:
                 self._check(plan, problems)
+                plan.release()
             return
         try:
             with transaction.atomic():
@@ -689,7 +704,7 @@ class LedgerResource(resources.ModelResource):
             pass
 
     def _check(self, plan: Plan, problems: Problems) -> None:
-        if plan.instance is not None:
+        if plan.made() is not None:
             try:
                 self.check_instance(plan.instance)
             except ValidationError as exc:
@@ -699,16 +714,22 @@ class LedgerResource(resources.ModelResource):
         """New rows in batches first, then the others one by one; stop at a database refusal."""
         done, total = 0, len(plans)
         batch = [plan for plan in plans if plan.bulk]
-        for plan in batch:
-            self._check(plan, problems)
         size = max(1, min(self.batch_size, math.ceil(len(batch) / self.progress_steps)))
-        if not problems:
-            for start in range(0, len(batch), size):
-                chunk = batch[start : start + size]
-                if not self._create_chunk(chunk, problems):
-                    return
+        writing = True
+        # Each batch is checked, then written while nothing anywhere has failed; every batch is
+        # checked, so the report lists every row's errors (the transaction undoes what was written).
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            for plan in chunk:
+                self._check(plan, problems)
+            if writing and not problems:
+                writing = self._create_chunk(chunk, problems)
                 done += len(chunk)
                 self._progress(done, total)
+            for plan in chunk:
+                plan.release()
+        if not writing:  # the database refused a row: the transaction is spoilt
+            return
         for plan in plans:
             if plan.bulk:
                 continue
