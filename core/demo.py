@@ -120,6 +120,8 @@ SCALES = {
         counties=117, villages=180, volunteers=1710, children=855, months=24, activities=1710, unpaired_share=0.05
     ),
 }
+
+
 class Generator:
     def __init__(self, size: DemoSize, seed: int = 2025, today: datetime.date | None = None):
         self.size = size
