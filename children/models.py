@@ -440,11 +440,13 @@ class Child(TimeStamped):
         ``info``: the number already parsed (``parse_id_number``), else it is parsed here."""
         info = info or parse_id_number(self.id_number)
         self.id_number, self.birth_date, self.gender = info.number, info.birth_date, info.gender
+        self._identity = (info.number, info.birth_date, info.gender)
         return self
 
     def fill_derived(self):
         """What is computed from other fields: before save() and before a bulk insert."""
-        self.set_identity()
+        if getattr(self, "_identity", None) != (self.id_number, self.birth_date, self.gender):
+            self.set_identity()  # not yet derived from this number (or changed since)
         self.name_pinyin = name_pinyin(self.name)
         return self
 

@@ -7,6 +7,7 @@ from import_export.results import RowResult
 
 from children.models import CardChange, Child, ChildCategory, DifficultyType
 from children.services import child_change_colour, child_record_first_colours
+from core.bulk import insert_rows
 from core.idnumber import parse_id_number
 from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
 from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Plan, RegionIndex
@@ -166,15 +167,17 @@ class ChildResource(LedgerResource):
         child = self.existing.get(number)
         if child is None:
             # set_identity as Child.save() does: create_many skips save().
-            child = Child(card_colour=colour or "green", **values).set_identity(info)
-            return Plan(
+            # entered_on: the field's default (today), given here so each new child costs no clock reading.
+            values.setdefault("entered_on", self.today)
+            plan = Plan(
                 row=row,
                 import_type=RowResult.IMPORT_TYPE_NEW,
-                instance=child,
-                write=lambda: self.save_child(child, difficulties, None),
+                build=lambda: Child(card_colour=colour or "green", **values).set_identity(info),
+                write=lambda: self.save_child(plan.made(), difficulties, None),
                 bulk=True,
                 extra={"difficulties": difficulties},
             )
+            return plan
         if child.pk not in self.in_scope:
             problems.add(row, "id_number", self.refuse(number))
             return None
@@ -220,14 +223,14 @@ class ChildResource(LedgerResource):
         which therefore lists none (bulk_create skips the m2m_changed signal).
         """
         children = super().create_many(plans)
-        through = Child.difficulties.through
-        through.objects.bulk_create(
+        insert_rows(
+            Child.difficulties.through,
+            ["child_id", "difficultytype_id"],
             [
-                through(child_id=child.pk, difficultytype_id=difficulty.pk)
+                (child.pk, difficulty.pk)
                 for child, plan in zip(children, plans, strict=True)
                 for difficulty in plan.extra["difficulties"]
             ],
-            batch_size=self.batch_size,
         )
         child_record_first_colours(children=children, by=self.user, reason=IMPORT_REASON, on=self.ledger_date)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from activities.models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
 from activities.services import visit_natural_key
 from children.models import CardChange, CardColour, Child, ChildCategory, DifficultyType
+from core.bulk import insert_objects, insert_rows
 from core.idnumber import check_character
 from core.ledger.files import read_grid
 from pairing.models import Pairing, PairingMember
@@ -119,77 +120,6 @@ SCALES = {
         counties=117, villages=180, volunteers=1710, children=855, months=24, activities=1710, unpaired_share=0.05
     ),
 }
-BATCH = 5000
-
-
-def insert_rows(model, columns: list[str], rows: list[tuple], *, with_ids: bool = False) -> list[int]:
-    """Insert plain tuples of ``columns`` (attnames) into ``model``'s table, fast.
-
-    PostgreSQL gets COPY (ids reserved from the table's sequence first when ``with_ids``), which
-    skips building a model instance and compiling an INSERT per batch; other databases get
-    ``bulk_create``. Fields not in ``columns`` take their default, ``now`` for auto timestamps,
-    NULL when nullable, else "" — the same values ``bulk_create`` would write. Returns the new
-    primary keys in order when ``with_ids``.
-    """
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        objs = model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), BATCH)
-        return [obj.pk for obj in objs] if with_ids else []
-    now = timezone.now()
-    rest, fill = [], []
-    for field in model._meta.concrete_fields:
-        if field.attname in columns or field.primary_key:
-            continue
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value = now
-        elif field.has_default():
-            value = field.get_default()
-        else:
-            value = None if field.null else ""
-        rest.append(field.column)
-        fill.append(value)
-    table = model._meta.db_table
-    names = [model._meta.get_field(c).column for c in columns] + rest
-    ids = []
-    with connection.cursor() as cursor:
-        if with_ids:
-            pk = model._meta.pk.column
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, len(rows)]
-            )
-            ids = [r[0] for r in cursor.fetchall()]
-            names.insert(0, pk)
-        sql = "COPY {} ({}) FROM STDIN".format(
-            connection.ops.quote_name(table), ", ".join(connection.ops.quote_name(n) for n in names)
-        )
-        fill = tuple(fill)
-        with cursor.cursor.copy(sql) as copy:
-            if with_ids:
-                for pk_value, row in zip(ids, rows, strict=True):
-                    copy.write_row((pk_value, *row, *fill))
-            else:
-                for row in rows:
-                    copy.write_row((*row, *fill))
-    return ids
-
-
-def insert_objects(objs: list) -> list:
-    """``bulk_create`` for unsaved instances of one model, through ``insert_rows`` (COPY on
-    PostgreSQL); the instances get their primary keys."""
-    objs = list(objs)
-    if not objs:
-        return objs
-    model = type(objs[0])
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objs, BATCH)
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    rows = [tuple(f.pre_save(obj, True) for f in fields) for obj in objs]
-    ids = insert_rows(model, [f.attname for f in fields], rows, with_ids=True)
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding, obj._state.db = False, "default"
-    return objs
 
 
 class Generator:

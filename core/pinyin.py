@@ -6,7 +6,7 @@ the initials, space-separated, so a plain ``icontains`` on one column serves eve
 曾 zēng/céng, 解 xiè/jiě: ``SURNAME_READINGS``) is stored in each reading, so a search by either finds the person.
 """
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 MAX_LENGTH = 200
 
@@ -26,7 +26,9 @@ def name_pinyin(name: str) -> str:
     if not name or not any("\u3400" <= ch <= "\u9fff" for ch in name):
         return ""
     rest = lazy_pinyin(name[1:], errors="default")
-    rest_initials = "".join(syllable[:1] for syllable in lazy_pinyin(name[1:], style=Style.FIRST_LETTER))
+    # Style.FIRST_LETTER gives each syllable's first letter: the same, without a second conversion
+    # (an import computes 10,000 names).
+    rest_initials = "".join(syllable[:1] for syllable in rest)
     surnames = [lazy_pinyin(name[0])[0], *filter(None, [SURNAME_READINGS.get(name[0])])]
     words = []
     for surname in dict.fromkeys(surnames):

@@ -36,9 +36,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.results import Error, Result, RowResult
-from simple_history.utils import bulk_create_with_history
 from tablib import Dataset
 
+from core.bulk import insert_with_history
 from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_phone
 from core.masking import IMPORT_LIMITED, REFUSED, identity_tries_left, identity_try, log_refusal, sees_full_identity
 from core.signals import access_logged, ledger_exported, ledger_imported
@@ -131,6 +131,39 @@ class Plan:
     #: a new ``instance`` that ``create_many`` inserts together with the other new rows;
     #: ``write`` still writes it alone (used to name the row the database refuses)
     bulk: bool = False
+    #: makes ``instance`` when it is needed: a batch of new rows at a time, so that a file of
+    #: 50,000 rows never holds 50,000 model instances at once
+    build: Callable[[], Any] | None = None
+
+    def made(self):
+        """The row's instance, made now if it is built on demand."""
+        if self.instance is None and self.build is not None:
+            self.instance = self.build()
+        return self.instance
+
+    def release(self) -> None:
+        """Forget an instance that can be built again (it is written or checked)."""
+        if self.build is not None:
+            self.instance = None
+
+
+class LedgerRowResult(RowResult):
+    """One row of the result. Its cells for the preview's table (``diff``) are worked out when
+    the table shows the row, not for every row of a file (a preview shows the first rows only,
+    a confirmed import none)."""
+
+    source: SourceRow | None = None
+    columns: list = []
+
+    @property
+    def diff(self):
+        if self._diff is None and self.source is not None:
+            self._diff = [LedgerResource._display(self.source.raw(c.key)) for c in self.columns]
+        return self._diff
+
+    @diff.setter
+    def diff(self, value):
+        self._diff = value
 
 
 class Problems:
@@ -308,6 +341,8 @@ class LedgerResource(resources.ModelResource):
     progress_steps = 10
     #: {model field: column key} where they differ, so the preview names a change by its header
     field_columns: dict[str, str] = {}
+    #: whether the rows are read for a preview (their cells are then kept for its table)
+    _dry_run = True
 
     def __init__(self, user=None, *, ledger_date=None, overwrite_newer=False, **kwargs):
         super().__init__(**kwargs)
@@ -325,6 +360,9 @@ class LedgerResource(resources.ModelResource):
         #: {Excel row number: [FieldChange]} of the rows planned so far
         self.row_changes: dict[int, list[FieldChange]] = defaultdict(list)
         self._planning: SourceRow | None = None
+
+    def get_row_result_class(self):
+        return LedgerRowResult
 
     @classmethod
     def get_display_name(cls):
@@ -490,20 +528,15 @@ class LedgerResource(resources.ModelResource):
     def create_many(self, plans: list[Plan]) -> list:
         """Insert the checked new instances of ``plans`` (all ``bulk``), with their history.
 
-        bulk_create skips save() and its signals; the history rows are written here instead,
-        with the importing user and reason as ``record_by_importer`` gives a single save.
+        COPY on PostgreSQL (``core.bulk``), skipping save() and its signals; the history rows
+        are written there too, with the importing user and reason as ``record_by_importer``
+        gives a single save.
         """
         instances = [plan.instance for plan in plans]
         for instance in instances:  # what save() would have computed (a child's pinyin, …)
             if hasattr(instance, "fill_derived"):
                 instance.fill_derived()
-        return bulk_create_with_history(
-            instances,
-            self._meta.model,
-            batch_size=self.batch_size,
-            default_user=self.user,
-            default_change_reason=IMPORT_REASON,
-        )
+        return insert_with_history(instances, user=self.user, reason=IMPORT_REASON)
 
     def record_by_importer(self, instance):
         """Make the history record of the next save() name the importing user and reason."""
@@ -587,6 +620,7 @@ class LedgerResource(resources.ModelResource):
             return result
 
     def _import_rows(self, dataset, dry_run):
+        self._dry_run = dry_run
         result = self.get_result_class()()
         result.diff_headers = [c.label for c in self.columns]
         result.notes = []
@@ -659,6 +693,7 @@ class LedgerResource(resources.ModelResource):
         if dry_run and not self.dry_run_writes:
             for plan in plans:
                 self._check(plan, problems)
+                plan.release()
             return
         try:
             with transaction.atomic():
@@ -669,7 +704,7 @@ class LedgerResource(resources.ModelResource):
             pass
 
     def _check(self, plan: Plan, problems: Problems) -> None:
-        if plan.instance is not None:
+        if plan.made() is not None:
             try:
                 self.check_instance(plan.instance)
             except ValidationError as exc:
@@ -679,16 +714,22 @@ class LedgerResource(resources.ModelResource):
         """New rows in batches first, then the others one by one; stop at a database refusal."""
         done, total = 0, len(plans)
         batch = [plan for plan in plans if plan.bulk]
-        for plan in batch:
-            self._check(plan, problems)
         size = max(1, min(self.batch_size, math.ceil(len(batch) / self.progress_steps)))
-        if not problems:
-            for start in range(0, len(batch), size):
-                chunk = batch[start : start + size]
-                if not self._create_chunk(chunk, problems):
-                    return
+        writing = True
+        # Each batch is checked, then written while nothing anywhere has failed; every batch is
+        # checked, so the report lists every row's errors (the transaction undoes what was written).
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            for plan in chunk:
+                self._check(plan, problems)
+            if writing and not problems:
+                writing = self._create_chunk(chunk, problems)
                 done += len(chunk)
                 self._progress(done, total)
+            for plan in chunk:
+                plan.release()
+        if not writing:  # the database refused a row: the transaction is spoilt
+            return
         for plan in plans:
             if plan.bulk:
                 continue
@@ -742,7 +783,8 @@ class LedgerResource(resources.ModelResource):
     def _add_row(self, result: Result, plan: Plan) -> None:
         row_result = self.get_row_result_class()()
         row_result.import_type = plan.import_type
-        row_result.diff = [self._display(plan.row.raw(c.key)) for c in self.columns]
+        if self._dry_run:  # only a preview shows the rows' cells
+            row_result.source, row_result.columns = plan.row, self.columns
         row_result.object_repr = plan.note
         row_result.number = plan.row.number
         row_result.changes = self.row_changes.get(plan.row.number, [])

@@ -131,3 +131,52 @@ def test_the_preview_of_the_sample_costs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(40):
         response = _preview(client, data)
     assert response.status_code == 200
+
+
+def _number(i: int) -> str:
+    """The ID number of the i-th child of a large file (one birthday each: the serial has 2 digits)."""
+    import datetime
+
+    return id_number(born=datetime.date(2010, 1, 1) + datetime.timedelta(days=i))
+
+
+@pytest.mark.django_db
+def test_a_large_preview_draws_its_first_rows_and_those_with_a_conflict(client, users, regions, settings, tmp_path):
+    """Issue 16: a 10,000-row preview drew every row (190 MB of HTML, past gunicorn's timeout).
+    The table shows PREVIEW_ROWS rows, a row with a conflict among them wherever it sits."""
+    import datetime
+
+    from children.tests.factories import ChildFactory
+    from core.ledger_admin import PREVIEW_ROWS
+
+    settings.LEDGER_UPLOAD_DIR = tmp_path / "uploads"
+    n = PREVIEW_ROWS + 50
+    late = ChildFactory(name="旧名", id_number=_number(n), region=regions["village_a1"])
+    Child.history.filter(id=late.pk).update(history_date=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC))
+    rows = [child_row(i, name=f"童{i}", number=_number(i)) for i in range(1, n + 1)]
+    client.force_login(users["admin"])
+    response = _preview(client, xlsx([["填报日期：2025年1月15日"], CHILD_HEADER, *rows]))
+    assert counts(response.context["result"])["new"] == n - 1
+    html = response.content.decode()
+    table = _table(html)
+    assert table.count("<tr class=") == PREVIEW_ROWS
+    cells = re.sub(r"\s+", "", table)
+    assert "童1<" in cells and f"童{n - 1}<" not in cells
+    assert "ledger-conflict" in table  # the last row's conflict is drawn although it is past the first rows
+    assert f"另有 {n - PREVIEW_ROWS} 行已计入上面的统计" in html
+
+
+@pytest.mark.django_db
+def test_a_large_preview_with_errors_lists_the_first_and_files_every_error(client, users, settings, tmp_path):
+    from core.ledger_admin import PREVIEW_ROWS
+
+    settings.LEDGER_UPLOAD_DIR = tmp_path / "uploads"
+    n = PREVIEW_ROWS + 30
+    rows = [child_row(i, name=f"童{i}", number=_number(i), village="无此村") for i in range(1, n + 1)]
+    client.force_login(users["admin"])
+    response = _preview(client, xlsx([CHILD_HEADER, *rows]))
+    assert len(response.context["result"].invalid_rows) == n
+    html = response.content.decode()
+    assert html.count("无此村") >= PREVIEW_ROWS and f"另有 {n - PREVIEW_ROWS} 个有错误的行" in html
+    assert 'id="error-file"' in html
+    assert response.context["error_file"].startswith("data:")
