@@ -16,6 +16,7 @@ from .filters import NoContactFilter, with_work_columns
 from .models import Sector, Training, Volunteer, VolunteerTeam
 from .resources import VolunteerResource
 from .services import training_save
+from .work_book_views import work_book_view
 
 
 def _count_per_row(model, field):
@@ -89,6 +90,7 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     ]
     actions = [leave_programme]
     actions_detail = ["leave_detail"]
+    actions_list = [*LedgerImportExportMixin.actions_list, "work_book"]
 
     def get_urls(self):
         picker = MotherPickerView.as_view(model_admin=self)
@@ -96,6 +98,10 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
             path("picker/", self.admin_site.admin_view(picker), name="volunteers_volunteer_picker"),
             *super().get_urls(),
         ]
+
+    @action(description=_("Yearly work ledger"), url_path="work-book", permissions=["export"], icon="download")
+    def work_book(self, request):
+        return work_book_view(self, request)
 
     @action(description=_("Leave the programme"), url_path="leave", permissions=["change"])
     def leave_detail(self, request, object_id):
