@@ -135,3 +135,22 @@ def test_open_pairings_ignore_a_mother_who_left(regions, users):
     pair(m, regions["village_a1"])
     PairingMember.objects.filter(volunteer=m).update(left_on=D(2025, 2, 1))
     assert work(users["admin"], m.pk).open_pairings == 0
+
+
+def test_the_mothers_export_carries_her_work(client, regions, users):
+    import io
+
+    import openpyxl
+
+    today = timezone.localdate()
+    m = VolunteerFactory(region=regions["town_a"], name="导出妈妈")
+    visit(pair(m, regions["village_a1"]), m, today)
+    training(m, regions["county"], today)
+    client.force_login(users["admin"])
+    response = client.post(reverse("admin:volunteers_volunteer_export"), {"format": "0", "resource": "0"})
+    assert response.status_code == 200
+    rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)]
+    header = next(r for r in rows if "姓名" in r)
+    assert header[-4:] == ["在结对数", "本年联系次数", "最近联系", "参加培训"]
+    mine = next(r for r in rows if r[0] == "导出妈妈")
+    assert mine[-4:-2] == [1, 1] and mine[-2].date() == today and mine[-1] == 1
