@@ -144,3 +144,17 @@ def test_the_command_writes_it(busy, users, tmp_path):
         call_command("export_mothers_work", "--year", "2024", "--user", "viewer", "-o", str(target))
     with pytest.raises(CommandError, match="年份"):
         call_command("export_mothers_work", "--year", "3000", "--user", "county_admin", "-o", str(target))
+
+
+def test_the_view_itself_refuses_who_may_not_export_mothers(rf, users):
+    """Besides unfold's check on the button: the view asks core.permissions too."""
+    from django.contrib import admin
+    from django.core.exceptions import PermissionDenied
+
+    from volunteers.models import Volunteer
+    from volunteers.work_book_views import work_book_view
+
+    request = rf.get("/", {"year": "2024"})
+    request.user = users["town_a"]
+    with pytest.raises(PermissionDenied):
+        work_book_view(admin.site._registry[Volunteer], request)
