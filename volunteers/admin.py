@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
@@ -13,20 +13,15 @@ from pairing.picker import MotherPickerView
 
 from .actions import leave_programme, leaving
 from .filters import NoContactFilter, with_work_columns
-from .models import Sector, Training, Volunteer, VolunteerTeam
+from .models import Sector, Training, Volunteer, VolunteerTeam, row_count
 from .resources import VolunteerResource
 from .services import training_save
 from .work_book_views import work_book_view
 
 
 def _count_per_row(model, field):
-    """How many ``model`` rows point at this row through ``field``: a subquery in the SELECT,
-    run for the page's rows, where Count() over a join grouped every row in scope before the
-    LIMIT (issue 16)."""
-    rows = model._default_manager.filter(**{field: OuterRef("pk")}).order_by()
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row per outer row.
-    counted = rows.annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
-    return Subquery(counted, output_field=IntegerField())
+    """How many ``model`` rows point at this row through ``field`` (``volunteers.models.row_count``)."""
+    return row_count(model._default_manager.filter(**{field: OuterRef("pk")}))
 
 
 #: The columns of her work on the mothers' list (issue 15, item 8).
