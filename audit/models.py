@@ -97,6 +97,7 @@ LEDGER_NAMES = {
     "monthly": _("Monthly ledger"),
     "statistics": _("Period statistics"),
     "roster": _("Roster reconciliation"),
+    "mothers_work": _("caring mothers' work ledger"),
 }
 
 

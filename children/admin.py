@@ -188,6 +188,14 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
             .annotate(colour_rank=COLOUR_RANK, has_consent=processing_consent_given())
         )
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            return fieldsets
+        # A new child who looks like one registered is saved only with 确认不是同一人 ticked.
+        (title, options), *rest = fieldsets
+        return [(title, {**options, "fields": [*options["fields"], "not_duplicate"]}), *rest]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})

@@ -3,12 +3,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.idnumber import parse_id_number
 from core.masking import refuse_registration
 
+from .duplicates import Candidate, DuplicateFinder
 from .family import Aid, IncomeSource
 from .models import Child
 
@@ -32,6 +34,46 @@ class ChildAdminForm(forms.ModelForm):
         choices=IncomeSource.choices, label=Child._meta.get_field("income_sources").verbose_name
     )
     aid_received = ChoiceListField(choices=Aid.choices, label=Child._meta.get_field("aid_received").verbose_name)
+    #: Shown on the add form only (ChildAdmin.get_fieldsets): ticked to save a child who looks
+    #: like one already registered (children.duplicates).
+    not_duplicate = forms.BooleanField(label=_lazy("Confirm this is not the same child"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not self.has_error("id_number") and not self.has_error("name"):
+            self.check_duplicates(data)
+        return data
+
+    def check_duplicates(self, data) -> None:
+        """A new child with the name and birth date (or guardian's phone) of one in the user's
+        scope is shown those children, and saved only once the user ticks not_duplicate."""
+        try:
+            born = parse_id_number(data.get("id_number") or "").birth_date
+        except ValidationError:
+            born = None
+        candidate = Candidate(
+            name=data.get("name") or "", birth_date=born, guardian_phone=data.get("guardian_phone") or ""
+        )
+        finder = DuplicateFinder(self.user, [candidate.name])
+        found = finder.matches(candidate)
+        if not found or data.get("not_duplicate"):
+            return
+        links = format_html_join(
+            "、",
+            '<a href="{}" target="_blank">{}</a>',
+            ((reverse("admin:children_child_change", args=[c.pk]), finder.describe(c)) for c in found),
+        )
+        self.add_error(
+            "not_duplicate",
+            ValidationError(
+                format_html(
+                    _("This child may be registered already ({reason}): {links}. If not, tick the box and save again."),
+                    reason=finder.reason(),
+                    links=links,
+                ),
+                code="probable_duplicate",
+            ),
+        )
 
     def clean_id_number(self):
         raw = self.cleaned_data["id_number"]

@@ -14,6 +14,7 @@ from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Pl
 from core.ledger.values import CellError, parse_colour, parse_date, parse_gender, split_list, text
 from core.masking import birth_date_for
 
+from .duplicates import Candidate, DuplicateFinder
 from .ledger_family import FAMILY_COLUMNS, ID_COLUMNS, PHONE_COLUMNS, family_export, family_values
 
 GENDER_LABELS = {"M": "男", "F": "女"}
@@ -71,6 +72,8 @@ class ChildResource(LedgerResource):
         for start in range(0, len(found), 2000):
             self.in_scope.update(scope.filter(pk__in=found[start : start + 2000]).values_list("pk", flat=True))
         self.seen = {}
+        # Namesakes in scope, for the probable-duplicate warning on new rows (children.duplicates).
+        self.namesakes = DuplicateFinder(self.user, [text(row.raw("name")) for row in rows])
         self.colour_changed_on = {}
         if self.ledger_date is not None:
             self.history.load(Child, sorted(self.in_scope))
@@ -172,6 +175,7 @@ class ChildResource(LedgerResource):
             plan = Plan(
                 row=row,
                 import_type=RowResult.IMPORT_TYPE_NEW,
+                note=self.probable_duplicate_note(name, info, phone),
                 build=lambda: Child(card_colour=colour or "green", **values).set_identity(info),
                 write=lambda: self.save_child(plan.made(), difficulties, None),
                 bulk=True,
@@ -208,6 +212,18 @@ class ChildResource(LedgerResource):
             instance=child,
             write=lambda: self.save_child(child, new_difficulties, new_colour),
         )
+
+    def probable_duplicate_note(self, name, info, phone) -> str:
+        """A warning, not an error: a new row named as a child in scope with its birth date (or
+        guardian's phone) may be that child under another ID number (children.duplicates)."""
+        candidate = Candidate(name=name, birth_date=info.birth_date, guardian_phone=phone or "")
+        found = self.namesakes.matches(candidate)
+        if not found:
+            return ""
+        return gettext("Probably already registered (%(reason)s): %(children)s; the ID number differs, check it.") % {
+            "reason": self.namesakes.reason(),
+            "children": "、".join(self.namesakes.describe(child) for child in found),
+        }
 
     def entered_on(self, row, problems):
         day = self.cell(row, "entered_on", problems, parse_date)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -92,11 +94,37 @@ class Pairing(TimeStamped):
         return self.Mode.MANY_TO_ONE if len(self.current_members()) > 1 else self.Mode.ONE_TO_ONE
 
 
+#: A caring mother is "without contact" when she has had none with her child for this many days
+#: (the 待办 list and the mothers' list filter 30天未联系 share ``PairingMemberQuerySet.without_contact``).
+NO_CONTACT_DAYS = 30
+
+
 class PairingMemberQuerySet(ScopedQuerySet):
     region_path = "pairing__child__region"
 
     def current(self):
         return self.filter(left_on__isnull=True, pairing__ended_on__isnull=True)
+
+    def without_contact(self, *, today: datetime.date, days: int = NO_CONTACT_DAYS):
+        """Current members, of an active child, whose last visit to their child is ``days`` days
+        or more before ``today``, or who have made none since joining that long ago. Annotates
+        ``last_contact`` (their latest visit to the child on or before ``today``)."""
+        from activities.models import Visit
+        from children.models import Child
+
+        cutoff = today - datetime.timedelta(days=days)
+        last = (
+            Visit.objects.filter(child=models.OuterRef("pairing__child"), visitors=models.OuterRef("volunteer"))
+            .filter(visited_on__lte=today)
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        )
+        return (
+            self.current()
+            .filter(pairing__child__status=Child.Status.ACTIVE)
+            .annotate(last_contact=models.Subquery(last, output_field=models.DateField()))
+            .filter(models.Q(last_contact__lte=cutoff) | models.Q(last_contact__isnull=True, joined_on__lte=cutoff))
+        )
 
     def serving_on(self, day):
         """Members who had joined by ``day`` and not left by then (whatever their pairing)."""

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin
-from django.db.models import F, Func, IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
@@ -12,19 +12,20 @@ from core.ledger_admin import LedgerImportExportMixin
 from pairing.picker import MotherPickerView
 
 from .actions import leave_programme, leaving
-from .models import Sector, Training, Volunteer, VolunteerTeam
+from .filters import NoContactFilter, with_work_columns
+from .models import Sector, Training, Volunteer, VolunteerTeam, row_count
 from .resources import VolunteerResource
 from .services import training_save
+from .work_book_views import work_book_view
 
 
 def _count_per_row(model, field):
-    """How many ``model`` rows point at this row through ``field``: a subquery in the SELECT,
-    run for the page's rows, where Count() over a join grouped every row in scope before the
-    LIMIT (issue 16)."""
-    rows = model._default_manager.filter(**{field: OuterRef("pk")}).order_by()
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row per outer row.
-    counted = rows.annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField())).values("n")
-    return Subquery(counted, output_field=IntegerField())
+    """How many ``model`` rows point at this row through ``field`` (``volunteers.models.row_count``)."""
+    return row_count(model._default_manager.filter(**{field: OuterRef("pk")}))
+
+
+#: The columns of her work on the mothers' list (issue 15, item 8).
+WORK_COLUMNS = ["open_pairings_display", "contacts_this_year_display", "last_contact_display", "trainings_display"]
 
 
 @admin.register(Sector)
@@ -52,8 +53,25 @@ class VolunteerTeamAdmin(ScopedAdmin):
 class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     ordering = ["region__code", "name", "-id"]  # by township, unique last (issue 16)
     resource_classes = [VolunteerResource]
-    list_display = ["name", "phone", "sector", "employer", "team", "region", "status", "joined_on"]
-    list_filter = [TownshipFilter, "status", "sector", ("team", ScopedAutocompleteFilter), "joined_on"]
+    list_display = [
+        "name",
+        "phone",
+        "sector",
+        "employer",
+        "team",
+        "region",
+        "status",
+        "joined_on",
+        *WORK_COLUMNS,
+    ]
+    list_filter = [
+        TownshipFilter,
+        "status",
+        NoContactFilter,
+        "sector",
+        ("team", ScopedAutocompleteFilter),
+        "joined_on",
+    ]
     # Also what the mother picker (pairing.picker) searches: name, phone (a masked role only by
     # the complete number), team and township; several words narrow down ("许轩 吴城").
     search_fields = ["name", "name_pinyin", "phone", "id_number", "employer", "team__name", "region__name"]
@@ -67,6 +85,7 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     ]
     actions = [leave_programme]
     actions_detail = ["leave_detail"]
+    actions_list = [*LedgerImportExportMixin.actions_list, "work_book"]
 
     def get_urls(self):
         picker = MotherPickerView.as_view(model_admin=self)
@@ -75,9 +94,34 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
             *super().get_urls(),
         ]
 
+    @action(description=_("Yearly work ledger"), url_path="work-book", permissions=["export"], icon="download")
+    def work_book(self, request):
+        return work_book_view(self, request)
+
     @action(description=_("Leave the programme"), url_path="leave", permissions=["change"])
     def leave_detail(self, request, object_id):
         return detail_form_action(self, request, object_id, **leaving(self, request))
+
+    def get_changelist(self, request, **kwargs):
+        return with_work_columns(super().get_changelist(request, **kwargs))
+
+    # Her work (VolunteerQuerySet.with_work), not sortable: sorted by a subquery, a page would
+    # compute it for every mother in scope first (issue 16).
+    @admin.display(description=_("open pairings"))
+    def open_pairings_display(self, obj):
+        return obj.open_pairings
+
+    @admin.display(description=_("contacts this year"))
+    def contacts_this_year_display(self, obj):
+        return obj.contacts_this_year
+
+    @admin.display(description=_("latest contact"))
+    def last_contact_display(self, obj):
+        return obj.last_contact or "—"
+
+    @admin.display(description=_("trainings attended"))
+    def trainings_display(self, obj):
+        return obj.trainings_attended
 
     def get_readonly_fields(self, request, obj=None):
         # Leaving goes through the action, which also ends her pairings.

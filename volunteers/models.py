@@ -1,4 +1,7 @@
+import datetime
+
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -45,11 +48,51 @@ class VolunteerTeam(TimeStamped):
         return self.name
 
 
+def row_count(rows) -> models.Subquery:
+    """How many of ``rows`` (a queryset correlated to the outer row with OuterRef) there are: a
+    subquery in the SELECT, run for the rows fetched (a page), where Count() over a join grouped
+    every row in scope before the LIMIT (issue 16)."""
+    # COUNT as a plain function, not an aggregate: no GROUP BY, one row per outer row.
+    counted = rows.order_by().annotate(n=models.Func(models.F("pk"), function="COUNT")).values("n")
+    return Coalesce(models.Subquery(counted, output_field=models.IntegerField()), 0)
+
+
 class VolunteerQuerySet(ScopedQuerySet):
     region_path = "region"
 
     def active(self):
         return self.filter(status=Volunteer.Status.ACTIVE)
+
+    def with_work(self, *, user, today: datetime.date):
+        """Annotate each mother's work (issue 15, item 8): ``open_pairings`` (pairings she is a
+        current member of), ``contacts_this_year`` (visits she took part in from 1 January of
+        ``today``'s year to ``today``; the dates are Asia/Shanghai's), ``last_contact`` (her
+        latest visit on or before ``today``) and ``trainings_attended``.
+
+        Correlated subqueries, one index probe each per row fetched. Pairings and visits are the
+        children's rows and count only inside ``user``'s scope (``for_user``); trainings are the
+        mother's own, and a county's training counts for a township's mother too.
+        """
+        from activities.models import Visit
+        from pairing.models import PairingMember
+
+        mine = models.OuterRef("pk")
+        visits = Visit.objects.for_user(user).filter(visitors=mine, visited_on__lte=today)
+        last = visits.order_by("-visited_on").values("visited_on")[:1]
+        return self.annotate(
+            open_pairings=row_count(PairingMember.objects.for_user(user).current().filter(volunteer=mine)),
+            contacts_this_year=row_count(visits.filter(visited_on__gte=datetime.date(today.year, 1, 1))),
+            last_contact=models.Subquery(last, output_field=models.DateField()),
+            trainings_attended=row_count(Training.attendees.through.objects.filter(volunteer=mine)),
+        )
+
+    def without_contact(self, *, user, today: datetime.date):
+        """Mothers with an open pairing and no contact with that child for ``NO_CONTACT_DAYS``
+        days: ``PairingMemberQuerySet.without_contact``, the 待办 list's definition."""
+        from pairing.models import PairingMember
+
+        members = PairingMember.objects.for_user(user).without_contact(today=today)
+        return self.filter(models.Exists(members.filter(volunteer=models.OuterRef("pk"))))
 
 
 class Volunteer(TimeStamped):

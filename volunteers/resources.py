@@ -1,6 +1,7 @@
 """The caring mothers' roll (花名册): import by phone (or ID number), export with the same headers."""
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from import_export.results import RowResult
 
@@ -160,8 +161,17 @@ class VolunteerResource(LedgerResource):
         self.check_instance(mother)
         self.record_by_importer(mother).save()
 
+    #: Her work (VolunteerQuerySet.with_work), as the mothers' list shows it: exported for
+    #: reading, not imported.
+    work_headers = ["在结对数", "本年联系次数", "最近联系", "参加培训"]
+
+    def export_headers(self):
+        return [*super().export_headers(), *self.work_headers]
+
     def export_rows(self, queryset):
         queryset = queryset.select_related("sector", "team", "region")
+        if "open_pairings" not in queryset.query.annotations:
+            queryset = queryset.with_work(user=self.user, today=timezone.localdate())
         for mother in queryset.order_by("region__code", "name", "pk"):
             yield [
                 mother.name,
@@ -175,4 +185,8 @@ class VolunteerResource(LedgerResource):
                 mother.region.name,
                 mother.joined_on,
                 mother.notes,
+                mother.open_pairings,
+                mother.contacts_this_year,
+                mother.last_contact,
+                mother.trainings_attended,
             ]

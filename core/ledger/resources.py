@@ -821,6 +821,11 @@ class LedgerResource(resources.ModelResource):
     def export_rows(self, queryset):
         raise NotImplementedError
 
+    def export_headers(self) -> list[str]:
+        """The export's header row: the columns the import reads, then any a ledger adds for
+        reading only (an import ignores headers it does not know)."""
+        return [c.label for c in self.columns]
+
     def export_title(self) -> str:
         title = f"{self.title}（{timezone.localdate():%Y-%m-%d} 导出）"
         if self.masked:
@@ -830,7 +835,7 @@ class LedgerResource(resources.ModelResource):
         return title
 
     def export(self, queryset=None, **kwargs):
-        dataset = Dataset(headers=[c.label for c in self.columns], title=self.export_title())
+        dataset = Dataset(headers=self.export_headers(), title=self.export_title())
         for values in self.export_rows(self.export_queryset(queryset)):
             dataset.append(values)
         ledger_exported.send(

@@ -405,3 +405,20 @@ def test_the_wide_lists_never_count_the_whole_table_beside_the_scope(label):
     activity lists don't count at all (InfinitePaginator)."""
     model_admin = next(a for m, a in admin.site._registry.items() if m._meta.label == label)
     assert model_admin.show_full_result_count is False
+
+
+@pytest.mark.parametrize("who", ["admin", "town_a"])
+@pytest.mark.parametrize("query", ["", "?no_contact=30", "?q=妈妈"])
+def test_the_mothers_list_counts_her_work_per_row_not_per_group(client, regions, users, who, query):
+    """在结对数, 本年联系次数, 最近联系 and 参加培训 are subqueries per row of the page: no GROUP BY
+    over the mothers in scope before the LIMIT, and the same queries for 2 mothers as for 30."""
+    client.force_login(users[who])
+    url = reverse("admin:volunteers_volunteer_changelist") + query
+    populate(regions, 2)
+    few = _queries(client, url)
+    populate(regions, 28)
+    many = _queries(client, url)
+    assert len(few) == len(many) <= MAX_QUERIES
+    assert not [sql for sql in many if "GROUP BY" in sql]
+    page = next(sql for sql in many if 'FROM "volunteers_volunteer"' in sql and "LIMIT" in sql)
+    assert "COUNT(" in page and "activities_visit" in page, "the work columns are on the page's query"
