@@ -149,10 +149,10 @@ DASHBOARD_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_CACHE_SECONDS", default=5 * 
 # The dashboard's 12-month trend: the months before the one shown (reports.dashboard.trend_for).
 DASHBOARD_TREND_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_TREND_CACHE_SECONDS", default=60 * 60)
 # The months kept in reports.RegionMonthFigures (reports.summary): at least this many up to the
-# running one, from a January; the wide dashboards read them, older months are computed live. `refresh_figures` runs
-# every DASHBOARD_FIGURES_REFRESH_MINUTES (the timer in docs/deploy, the loop beside `make run`).
+# running one, from a January; the wide dashboards read them, older months are computed live.
+# `refresh_figures` keeps them (every 5 minutes from docs/deploy/aixin-figures.timer, every
+# minute beside `make run`).
 DASHBOARD_FIGURES_MONTHS = env.int("DJANGO_DASHBOARD_FIGURES_MONTHS", default=13)
-DASHBOARD_FIGURES_REFRESH_MINUTES = env.int("DJANGO_DASHBOARD_FIGURES_REFRESH_MINUTES", default=5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

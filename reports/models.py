@@ -178,6 +178,8 @@ class FiguresMonth(models.Model):
 
     month = models.DateField(_("month"), unique=True)
     as_of = models.DateField(_("as of"))
+    #: the visit intervals it was counted with (``VisitPolicy.intervals()``): a change recounts it
+    intervals = models.JSONField(default=dict)
     refreshed_at = models.DateTimeField(_("refreshed at"))
 
     class Meta:

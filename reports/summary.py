@@ -70,6 +70,8 @@ SCALARS = [
     "training_attendance",
 ]
 DECIMALS = {"visit_goods", "activity_goods"}
+#: "Since the beginning": every stored month.
+DAWN = datetime.date(2000, 1, 1)
 
 
 def add_months(month: datetime.date, n: int) -> datetime.date:
@@ -102,10 +104,9 @@ def child_changed(child, since: datetime.date, *, old_region_id: int | None = No
     month: the child's whole history moves with it."""
     regions = {child_key(child)}
     if old_region_id is not None and old_region_id != child.region_id:
-        old = Region.objects.filter(pk=old_region_id).values_list("parent_id", "pk").first()
-        regions.add(old[0] or old[1])
-        regions.add(child_key(child))
-        since = datetime.date(2000, 1, 1)
+        old = Region.objects.filter(pk=old_region_id).values_list(Coalesce("parent_id", "pk"), flat=True).first()
+        regions.add(old)
+        since = DAWN
     figures_changed(regions=regions, since=since)
 
 
@@ -161,12 +162,6 @@ def rows_created(instances) -> None:
     figures_changed(regions=set(keys), since=since)
 
 
-def everything_changed() -> None:
-    """A change that touches every region (the visit intervals, a category): every stored month
-    is recomputed whole by the next refresh."""
-    transaction.on_commit(lambda: FiguresMonth.objects.update(as_of=datetime.date(2000, 1, 1)))
-
-
 # --- Refreshing ----------------------------------------------------------------------------
 
 
@@ -189,18 +184,21 @@ def refresh_figures(*, full: bool = False, today: datetime.date | None = None) -
     started = timezone.now()
     today = today or timezone.localdate()
     months = wanted_months(today)
-    stored = dict(FiguresMonth.objects.values_list("month", "as_of"))
+    intervals = VisitPolicy.intervals()
+    stored = {m: (as_of, kept) for m, as_of, kept in FiguresMonth.objects.values_list("month", "as_of", "intervals")}
     marks = list(FiguresMark.objects.values_list("pk", "region_id", "since"))
-    whole = [m for m in months if full or stored.get(m) != min(month_end(m), today)]
+    # A month is recomputed whole when not stored, stored as of another day (the running month,
+    # each day) or with other visit intervals than today's (who is overdue changed everywhere).
+    whole = [m for m in months if full or stored.get(m) != (min(month_end(m), today), intervals)]
     partial: dict[datetime.date, set[int]] = defaultdict(set)
     for _pk, region_id, since in marks:
         for m in months:
             if m not in whole and month_end(m) >= since:
                 partial[m].add(region_id)
     for m in whole:
-        _refresh_month(m, None, today)
+        _refresh_month(m, None, today, intervals)
     for m, regions in sorted(partial.items()):
-        _refresh_month(m, regions, today)
+        _refresh_month(m, regions, today, intervals)
     with transaction.atomic():
         FiguresMark.objects.filter(pk__in=[pk for pk, _r, _s in marks]).delete()
         RegionMonthFigures.objects.filter(month__lt=months[0]).delete()
@@ -209,7 +207,7 @@ def refresh_figures(*, full: bool = False, today: datetime.date | None = None) -
     return {"months": len(whole), "regions": sum(len(r) for r in partial.values()), "marks": len(marks)}
 
 
-def _refresh_month(month: datetime.date, regions: set[int] | None, today: datetime.date) -> None:
+def _refresh_month(month: datetime.date, regions: set[int] | None, today: datetime.date, intervals: dict) -> None:
     as_of = min(month_end(month), today)
     rows = region_figures(month, as_of, regions)
     with transaction.atomic():
@@ -220,7 +218,7 @@ def _refresh_month(month: datetime.date, regions: set[int] | None, today: dateti
         RegionMonthFigures.objects.bulk_create(rows.values(), batch_size=2000)
         if regions is None:
             FiguresMonth.objects.update_or_create(
-                month=month, defaults={"as_of": as_of, "refreshed_at": timezone.now()}
+                month=month, defaults={"as_of": as_of, "intervals": intervals, "refreshed_at": timezone.now()}
             )
 
 

@@ -107,14 +107,15 @@ def random_programme(rng: random.Random, villages, towns, today: datetime.date, 
 
 
 @pytest.fixture
-def programme(db):
+def programme(db, settings):
+    settings.DASHBOARD_FIGURES_MONTHS = 1  # this year's months (the equality test asks for more)
     r = region_tree()
     other_county = RegionFactory(code="141129000000", name="中阳县", parent=r["county"].parent)
     town_c = RegionFactory(code="141129100000", name="宁乡镇", parent=other_county)
     village_c = RegionFactory(code="141129100001", name="城关村", parent=town_c)
     towns = [r["town_a"], r["town_b"], town_c]
     villages = [r["village_a1"], r["village_a2"], r["village_b1"], r["village_b2"], village_c]
-    random_programme(random.Random(16), villages, towns, timezone.localdate())
+    random_programme(random.Random(16), villages, towns, timezone.localdate(), n_children=24)
     users = {
         "superuser": User.objects.create(username="root", is_staff=True, is_superuser=True),
         "city": staff_user("city_admin", r["county"].parent, "admin"),
@@ -136,7 +137,8 @@ def assert_summary_is_compute(users):
             assert stored_trend[month] == trend_point(live), (name, month)
 
 
-def test_it_equals_compute_for_every_scope_and_month_on_random_data(programme):
+def test_it_equals_compute_for_every_scope_and_month_on_random_data(programme, settings):
+    settings.DASHBOARD_FIGURES_MONTHS = 13
     call_command("refresh_figures", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert FiguresMonth.objects.count() == len(summary.wanted_months(timezone.localdate()))
     assert RegionMonthFigures.objects.filter(children__gt=0).exists()
@@ -160,17 +162,17 @@ def test_a_service_write_marks_its_township_and_the_next_refresh_counts_it(
     summary.refresh_figures()
     town_b = programme["regions"]["town_b"]
     child = Child.objects.filter(region__parent=town_b).first()
-    last_month = summary.add_months(timezone.localdate().replace(day=1), -1)
+    this_month = timezone.localdate().replace(day=1)
     county = programme["users"]["county"]
-    before = summary.stored_indicators(county, last_month)[0].visits
-    visit = VisitFactory.build(child=child, visited_on=last_month, mode=VisitMode.objects.first())
+    before = summary.stored_indicators(county, this_month)[0].visits
+    visit = VisitFactory.build(child=child, visited_on=this_month, mode=VisitMode.objects.first())
     with django_capture_on_commit_callbacks(execute=True):
         visit_save(visit=visit, by=None)
-    assert list(FiguresMark.objects.values_list("region_id", "since")) == [(town_b.pk, last_month)]
+    assert list(FiguresMark.objects.values_list("region_id", "since")) == [(town_b.pk, this_month)]
     # Stale until the refresh, which recomputes only the marked township's months since then.
-    assert summary.stored_indicators(county, last_month)[0].visits == before
-    assert summary.refresh_figures() == {"months": 0, "regions": 2, "marks": 1}
-    assert summary.stored_indicators(county, last_month)[0].visits == before + 1
+    assert summary.stored_indicators(county, this_month)[0].visits == before
+    assert summary.refresh_figures() == {"months": 0, "regions": 1, "marks": 1}
+    assert summary.stored_indicators(county, this_month)[0].visits == before + 1
     assert not FiguresMark.objects.exists()
     assert_summary_is_compute(programme["users"])
 
@@ -198,7 +200,8 @@ def test_the_running_month_is_recomputed_whole_the_next_day(programme):
 
 
 @pytest.mark.parametrize("who", ["county", "city", "superuser"])
-def test_the_wide_dashboard_reads_the_stored_figures_in_a_fixed_number_of_queries(client, programme, who):
+def test_the_wide_dashboard_reads_the_stored_figures_in_a_fixed_number_of_queries(client, programme, settings, who):
+    settings.DASHBOARD_FIGURES_MONTHS = 13  # the trend's months too
     summary.refresh_figures()
     user = programme["users"][who]
     client.force_login(user)
@@ -236,3 +239,28 @@ def test_a_month_not_stored_is_computed_live(client, programme):
     client.force_login(user)
     response = client.get(INDEX)
     assert response.context["dashboard"] == compute(month=timezone.localdate().replace(day=1), user=user)
+
+
+def test_a_new_visit_interval_recounts_every_month(programme):
+    from children.models import VisitPolicy
+
+    summary.refresh_figures()
+    VisitPolicy.objects.update_or_create(card_colour="green", defaults={"interval_days": 7})
+    done = summary.refresh_figures()
+    assert done["months"] == len(summary.wanted_months(timezone.localdate()))
+    assert_summary_is_compute(programme["users"])
+
+
+def test_a_child_moving_township_marks_both_for_every_month(programme, django_capture_on_commit_callbacks):
+    r = programme["regions"]
+    summary.refresh_figures()
+    child = Child.objects.filter(region__parent=r["town_a"]).first()
+    old_village = child.region_id
+    child.region = r["village_b1"]
+    with django_capture_on_commit_callbacks(execute=True):
+        Child.objects.filter(pk=child.pk).update(region=r["village_b1"])
+        summary.child_changed(child, D(2026, 1, 1), old_region_id=old_village)
+    marks = set(FiguresMark.objects.values_list("region_id", "since"))
+    assert marks == {(r["town_a"].pk, summary.DAWN), (r["town_b"].pk, summary.DAWN)}
+    assert summary.refresh_figures()["months"] == 0
+    assert_summary_is_compute(programme["users"])
