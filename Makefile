@@ -28,13 +28,15 @@ migrate: install
 demo: migrate
 	DJANGO_DEBUG=on $(PY) manage.py seed_demo
 
-# The background-job worker (reports' job_worker: django-tasks' db_worker that reconnects) runs beside runserver and stops with it:
+# The background-job worker (reports' job_worker: django-tasks' db_worker that reconnects) and the dashboards'
+# figures (refresh_figures every minute; a timer in production) run beside runserver and stop with it:
 # on Ctrl+C both get SIGINT; if runserver exits any other way the EXIT trap stops the worker.
 PORT ?= 8000
 run: demo
 	@echo "打开 http://127.0.0.1:$(PORT)/admin/ 用上面的演示账号登录 (Ctrl+C 停止；后台任务进程随之停止)"
 	@DJANGO_DEBUG=on $(PY) manage.py job_worker --no-reload --interval 1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	DJANGO_DEBUG=on $(PY) manage.py refresh_figures --every 60 >/dev/null & figures=$$!; \
+	trap 'kill $$worker $$figures 2>/dev/null; wait $$worker $$figures 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	DJANGO_DEBUG=on $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from children.models import Child
 from children.services import child_change_colour
 from core.idnumber import normalise_text
+from reports import summary
 from safeguarding.services import require_photo_consent
 
 from .models import Activity, Visit, VisitMode, VisitPhoto
@@ -132,6 +133,7 @@ def visit_save(
         assessed_before = ""
     else:
         assessed_before = Visit.objects.filter(pk=visit.pk).values_list("reassessed_colour", flat=True).first()
+    changed_since = summary.earlier(Visit, visit, "visited_on")
     visit.natural_key = _key_of(visit, visitors)
     visit.full_clean(exclude=["natural_key", "entry_token"], validate_unique=False)
     existing = visit_find_duplicate(visit=visit, visitors=visitors, entry_token=entry_token)
@@ -150,6 +152,7 @@ def visit_save(
         raise DuplicateVisit(existing) from None
     visit.visitors.set(visitors)
     child = visit.child
+    summary.child_changed(child, changed_since)
     # Only a new or changed assessment moves the card: re-saving an old visit must not undo
     # a colour changed since.
     assessed = visit.reassessed_colour if visit.reassessed_colour != assessed_before else ""
@@ -320,6 +323,7 @@ def activity_save(
     volunteers = None if volunteers is None else list(volunteers)
     activity_fill_counts(activity=activity, children=children, volunteers=volunteers)
     activity_correction(activity=activity, reason=correction_reason, by=by)
+    summary.row_changed(Activity, activity, "held_on")
     activity.save()
     if children is not None:
         activity.children.set(children)

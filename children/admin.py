@@ -9,6 +9,7 @@ from activities.models import Visit
 from core.admin import LargeTableAdmin, LookupAdmin, ReadOnlyInline, ReadOnlyScopedAdmin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from core.masking import id_number_for, phone_for
+from reports import summary
 from safeguarding.filters import ConsentFilter, processing_consent_given
 
 from .actions import (
@@ -213,6 +214,8 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
             messages.warning(request, warning)
         if change:
             super().save_model(request, obj, form, change)
+            # Its category, village or dates may have changed: every stored month of its township(s).
+            summary.child_changed(obj, summary.DAWN, old_region_id=form.initial.get("region"))
         else:  # through the service: the first colour is a card change like every later one
             child_register(child=obj, by=request.user)
 

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.bulk import insert_rows_with_history
 
+from reports import summary
+
 from .models import CardChange, CardColour, Child
 
 #: The reason on the card change that records a new child's first colour.
@@ -43,6 +45,7 @@ def child_change_colour(
     change.save()
     child.card_colour = to_colour
     child.save(update_fields=["card_colour", "updated_at"])
+    summary.child_changed(child, effective_on)
     return change
 
 
@@ -51,6 +54,7 @@ def child_register(*, child: Child, by=None, reason: str = FIRST_COLOUR_REASON) 
     """Add a new child; its first card colour is a card change from none, like every later one."""
     child.save()
     child_record_first_colours(children=[child], by=by, reason=reason)
+    summary.child_changed(child, child.entered_on or timezone.localdate())
     return child
 
 
@@ -100,4 +104,5 @@ def child_exit(*, child: Child, reason: str, on: datetime.date, by=None) -> Chil
     end_reason = reason if reason in Pairing.EndReason.values else Pairing.EndReason.OTHER
     for pairing in Pairing.objects.filter(child=child, ended_on__isnull=True):
         pairing_end(pairing=pairing, reason=end_reason, on=on, by=by)
+    summary.child_changed(child, on)
     return child

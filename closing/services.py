@@ -338,6 +338,17 @@ def closed_figures(user, month: datetime.date):
     return stored_figures.from_json(close.figures), close.closed_at
 
 
+def closed_figures_of(user, months: list[datetime.date]) -> dict[datetime.date, object]:
+    """``closed_figures`` for several months in one query: {month: figures} of those closed."""
+    scope = user_scope(user)
+    this_month = first_of(timezone.localdate())
+    months = [first_of(m) for m in months if first_of(m) < this_month]
+    if not isinstance(scope, Region) or not months:
+        return {}
+    closes = MonthClose.objects.closed().filter(region=scope, month__in=months)
+    return {close.month: stored_figures.from_json(close.figures) for close in closes if close.figures}
+
+
 def stored_ledger_for(user, month: datetime.date, *, region: Region | None = None) -> ClosedLedger | None:
     """The stored file a download of ``month`` returns: for ``user``'s own region (or ``region``,
     from the command line), when that month is closed. The download is logged like any export."""

@@ -164,15 +164,22 @@ DATABASE_REPLICA_UNPINNED = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds only the wide-scope dashboard figures (reports.dashboard.figures_for). Per
-# process by default; several app servers share one with DJANGO_CACHE_URL=redis://… or the
-# database (dbcache://table_name, after `manage.py createcachetable`).
-CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://")}
+# The cache holds the wide-scope dashboard figures (reports.dashboard) and the hourly search
+# counts. In production (DEBUG off) it is the database table django_cache by default, so every
+# app server process shares it (the table comes with `manage.py migrate`, reports 0004, and
+# `manage.py createcachetable` makes it for any other dbcache name); DJANGO_CACHE_URL=redis://…
+# is the alternative (docs/deploy.md). Development keeps a per-process memory cache.
+CACHES = {"default": env.cache("DJANGO_CACHE_URL", default="locmemcache://" if DEBUG else "dbcache://django_cache")}
 # Complete-number searches (ID or phone) a masked role may make in an hour (core.masking.identity_search_for).
 IDENTITY_SEARCHES_PER_HOUR = env.int("DJANGO_IDENTITY_SEARCHES_PER_HOUR", default=30)
 DASHBOARD_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_CACHE_SECONDS", default=5 * 60)
 # The dashboard's 12-month trend: the months before the one shown (reports.dashboard.trend_for).
 DASHBOARD_TREND_CACHE_SECONDS = env.int("DJANGO_DASHBOARD_TREND_CACHE_SECONDS", default=60 * 60)
+# The months kept in reports.RegionMonthFigures (reports.summary): at least this many up to the
+# running one, from a January; the wide dashboards read them, older months are computed live.
+# `refresh_figures` keeps them (every 5 minutes from docs/deploy/aixin-figures.timer, every
+# minute beside `make run`).
+DASHBOARD_FIGURES_MONTHS = env.int("DJANGO_DASHBOARD_FIGURES_MONTHS", default=13)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from children.models import Child
+from reports import summary
 from volunteers.models import Volunteer
 
 from .models import Pairing, PairingMember
@@ -88,6 +89,7 @@ def pairing_create(*, child: Child, volunteers: list[Volunteer], started_on: dat
         PairingMember,
         default_user=by,
     )
+    summary.child_changed(child, started_on)
     return pairing
 
 
@@ -102,6 +104,7 @@ def pairing_member_add(
 ) -> PairingMember:
     """A mother joins an open pairing (one-to-one becomes many-to-one)."""
     pairing = Pairing.objects.select_for_update().get(pk=pairing.pk)
+    summary.child_changed(pairing.child, joined_on)
     if not pairing.is_open:
         raise ValidationError(_("This pairing has ended."), code="ended")
     if joined_on < pairing.started_on:
@@ -144,6 +147,7 @@ def pairing_member_leave(*, member: PairingMember, on: datetime.date, by=None) -
         raise ValidationError(_("This caring mother has already left this pairing."), code="already_left")
     _close_membership(member, on)
     pairing = member.pairing
+    summary.child_changed(pairing.child, on)
     remaining = pairing.members.filter(left_on__isnull=True).order_by("joined_on", "pk")
     if not remaining.exists():
         return pairing_end(pairing=pairing, reason=Pairing.EndReason.VOLUNTEER_LEFT, on=on, by=by)
@@ -169,7 +173,8 @@ def pairing_end(*, pairing: Pairing, reason: str, on: datetime.date, note: str =
         raise ValidationError(
             _("The end reason details are at most %(limit)d characters.") % {"limit": NOTE_MAX}, code="note"
         )
-    pairing = Pairing.objects.select_for_update().select_related("child").get(pk=pairing.pk)
+    pairing = Pairing.objects.select_for_update().select_related("child__region").get(pk=pairing.pk)
+    summary.child_changed(pairing.child, on)
     if pairing.ended_on is not None:
         raise ValidationError(_("This pairing has ended."), code="ended")
     if on < pairing.started_on:
@@ -247,6 +252,7 @@ def volunteer_leave(*, volunteer: Volunteer, on: datetime.date, reason: str = ""
         )
     volunteer.status, volunteer.left_on, volunteer.left_reason = Volunteer.Status.LEFT, on, reason.strip()[:200]
     volunteer.save(update_fields=["status", "left_on", "left_reason", "updated_at"])
+    summary.figures_changed(regions=[volunteer.region_id], since=on)
     orphaned = []
     for member in PairingMember.objects.current().filter(volunteer=volunteer):
         pairing = pairing_member_leave(member=member, on=on, by=by)

@@ -1,4 +1,12 @@
-"""The admin index dashboard: the user's scope, one month, figures from ``indicators``."""
+"""The admin index dashboard: the user's scope, one month, figures from ``indicators``.
+
+A township's month is computed live (``indicators.compute``: a few hundred children). A county,
+a city, the province or a superuser reads the stored per-township figures (``reports.summary``,
+refreshed by the worker's timer every few minutes, and says when they were refreshed); so does
+every scope's 12-month trend. A month that is not stored (older than the months kept, or before
+the first refresh) is computed live as before. Either way the result is shared through the cache,
+which in production is the database's (settings.CACHES), so every app server process shares it.
+"""
 
 import datetime
 
@@ -18,8 +26,10 @@ from regions.scoping import scope_key, user_scope
 from safeguarding.panels import dashboard_safeguard
 from todo.lists import county_panel
 
+from . import summary
 from .indicators import Indicators, TownshipRow, compute, parse_month
 from .replica import replica_for_wide_scopes
+from .summary import add_months
 
 CHART_COLOURS = {CardColour.RED: "#dc2626", CardColour.YELLOW: "#eab308", CardColour.GREEN: "#16a34a"}
 #: The trend chart: this many months, ending at the month shown.
@@ -87,17 +97,18 @@ def figures_for(user, month):
 
     A township's figures are computed on every visit (a few hundred children, well under the
     300 ms budget), so staff see a visit they just entered. A county, city or the province
-    spans up to 100,000 children; their figures are shared by everyone with that scope through
-    the cache for ``DASHBOARD_CACHE_SECONDS`` (5 minutes), and the page says when they were
-    computed. Keyed by ``scope_key`` (the rows ``for_user`` gives: a superuser's are all rows,
-    whatever region the profile names), month and day.
+    spans up to 100,000 children: their figures are the stored ones (``summary``), as of their
+    last refresh, else computed; either is shared by everyone with that scope through the cache
+    for ``DASHBOARD_CACHE_SECONDS`` (5 minutes), and the page says as of when. Keyed by
+    ``scope_key`` (the rows ``for_user`` gives: a superuser's are all rows, whatever region the
+    profile names), month and day.
     """
     if not _wide(user):
         return compute(month=month, user=user), None
     key = f"dashboard:{scope_key(user)}:{month:%Y-%m}:{timezone.localdate():%Y%m%d}"
     cached = cache.get(key)
     if cached is None:
-        cached = (compute(month=month, user=user), timezone.now())
+        cached = summary.stored_indicators(user, month) or (compute(month=month, user=user), timezone.now())
         cache.set(key, cached, settings.DASHBOARD_CACHE_SECONDS)
     return cached
 
@@ -124,11 +135,6 @@ def age_limit_counts(user) -> dict[str, int]:
     return counts
 
 
-def add_months(month: datetime.date, n: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + n
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
 def trend_point(figures: Indicators) -> dict:
     """The trend's figures for one month, read from that month's indicators."""
     return {
@@ -144,24 +150,32 @@ def trend_point(figures: Indicators) -> dict:
 
 def trend_for(user, month: datetime.date, figures: Indicators) -> tuple[list[dict], datetime.datetime]:
     """The last ``TREND_MONTHS`` months ending at ``month``, each from the same indicators the
-    dashboard shows for that month alone: a closed month's stored figures, else ``compute``.
+    dashboard shows for that month alone: a closed month's stored figures, else the stored
+    per-township figures (``summary``, two queries for all months), else ``compute``.
 
     The month shown is the page's own ``figures``. The months before it are as of their last
-    day and change only by late entries, so for every scope (a township too: eleven computations
-    would cost it 0.5 s on each visit) they are shared through the cache under ``scope_key`` for
-    ``DASHBOARD_TREND_CACHE_SECONDS`` (one hour), and the chart says when they were computed.
+    day and change only by late entries, so for every scope they are shared through the cache
+    under ``scope_key`` for ``DASHBOARD_TREND_CACHE_SECONDS`` (one hour), and the chart says as
+    of when (the oldest refresh among them).
     """
-    from closing.services import closed_figures
+    from closing.services import closed_figures_of
 
     key = f"dashboard-trend:{scope_key(user)}:{month:%Y-%m}:{timezone.localdate():%Y%m%d}"
     cached = cache.get(key)
     if cached is None:
+        months = [add_months(month, -n) for n in range(TREND_MONTHS - 1, 0, -1)]
+        closed = closed_figures_of(user, months)
+        stored, computed_at = summary.stored_trend(user, [m for m in months if m not in closed])
         earlier = []
-        for n in range(TREND_MONTHS - 1, 0, -1):
-            past = add_months(month, -n)
-            closed = closed_figures(user, past)
-            earlier.append(trend_point(closed[0] if closed else compute(month=past, user=user)))
-        cached = (earlier, timezone.now())
+        for past in months:
+            if past in closed:
+                earlier.append(trend_point(closed[past]))
+            elif past in stored:
+                earlier.append(stored[past])
+            else:
+                earlier.append(trend_point(compute(month=past, user=user)))
+                computed_at = timezone.now() if computed_at is None else computed_at
+        cached = (earlier, computed_at or timezone.now())
         cache.set(key, cached, settings.DASHBOARD_TREND_CACHE_SECONDS)
     earlier, computed_at = cached
     return [*earlier, trend_point(figures)], computed_at

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from regions.scoping import ScopedQuerySet
+
 
 def job_file_path(instance, filename):
     # Random names: results and uploads hold ID numbers, so a name must not say whose file it
@@ -119,3 +121,85 @@ class Job(models.Model):
                     "stopped. The job will be marked failed; start it again later."
                 ) % {"minutes": max(1, int(silent.total_seconds() // 60))}
         return ""
+
+
+class RegionMonthFiguresQuerySet(ScopedQuerySet):
+    region_path = "region"
+
+
+class RegionMonthFigures(models.Model):
+    """One region's additive figures for one month, kept by ``reports.summary`` for the wide
+    dashboards. Children, their visits and pairings count at the child's township; mothers,
+    teams, activities and trainings at their own region. Each figure is a count or a sum over
+    rows that belong to exactly one region, so a scope's figure is the sum of its regions'."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.CASCADE, related_name="month_figures"
+    )
+    month = models.DateField(_("month"))
+    mothers = models.PositiveIntegerField(default=0)
+    mothers_by_sector = models.JSONField(default=dict)
+    teams = models.PositiveIntegerField(default=0)
+    children = models.PositiveIntegerField(default=0)
+    children_by_category = models.JSONField(default=dict)
+    children_red = models.PositiveIntegerField(default=0)
+    children_yellow = models.PositiveIntegerField(default=0)
+    children_green = models.PositiveIntegerField(default=0)
+    paired = models.PositiveIntegerField(default=0)
+    one_to_one = models.PositiveIntegerField(default=0)
+    many_to_one = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    overdue_red = models.PositiveIntegerField(default=0)
+    overdue_yellow = models.PositiveIntegerField(default=0)
+    overdue_green = models.PositiveIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+    children_visited = models.PositiveIntegerField(default=0)
+    visit_goods = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    activities = models.PositiveIntegerField(default=0)
+    person_times = models.PositiveIntegerField(default=0)
+    activity_goods = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    trainings = models.PositiveIntegerField(default=0)
+    training_attendance = models.PositiveIntegerField(default=0)
+
+    objects = RegionMonthFiguresQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("month figures of a region")
+        verbose_name_plural = _("month figures of regions")
+        constraints = [models.UniqueConstraint(fields=["month", "region"], name="month_figures_one_per_region")]
+
+    def __str__(self):
+        return f"{self.region_id} {self.month:%Y-%m}"
+
+
+class FiguresMonth(models.Model):
+    """A month that ``RegionMonthFigures`` covers: its figures as of ``as_of``, with every
+    change marked before ``refreshed_at`` counted."""
+
+    month = models.DateField(_("month"), unique=True)
+    as_of = models.DateField(_("as of"))
+    #: the visit intervals it was counted with (``VisitPolicy.intervals()``): a change recounts it
+    intervals = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+
+    class Meta:
+        verbose_name = _("month of stored figures")
+        verbose_name_plural = _("months of stored figures")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
+class FiguresMark(models.Model):
+    """A region whose stored figures changed from ``since`` on, written when a service's
+    transaction commits; the next refresh recomputes those months for that region."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    since = models.DateField()
+
+    class Meta:
+        verbose_name = _("changed figures")
+        verbose_name_plural = _("changed figures")
+
+    def __str__(self):
+        return f"{self.region_id} {self.since:%Y-%m}"

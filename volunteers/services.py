@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from reports import summary
+
 from .models import Training
 
 
@@ -30,6 +32,7 @@ def training_save(*, training: Training, attendees=None, correction_reason: str 
     """Save a new or changed training with its attendees (None: leave them as they are)."""
     training.full_clean(exclude=["attendees"])
     training_correction(training=training, reason=correction_reason, by=by)
+    summary.row_changed(Training, training, "held_on")
     training.save()
     if attendees is not None:
         training.attendees.set(list(attendees))

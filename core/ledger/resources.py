@@ -43,6 +43,7 @@ from core.idnumber import IdInfo, normalise_phone, parse_id_number, validate_pho
 from core.masking import IMPORT_LIMITED, REFUSED, identity_tries_left, identity_try, log_refusal, sees_full_identity
 from core.signals import access_logged, ledger_exported, ledger_imported
 from regions.scoping import user_region
+from reports.summary import rows_created as figures_changed_by
 
 from .conflicts import FieldChange, FieldHistory
 from .headers import Column, HeaderError, find_header, footer_start, footer_text
@@ -536,7 +537,9 @@ class LedgerResource(resources.ModelResource):
         for instance in instances:  # what save() would have computed (a child's pinyin, …)
             if hasattr(instance, "fill_derived"):
                 instance.fill_derived()
-        return insert_with_history(instances, user=self.user, reason=IMPORT_REASON)
+        created = insert_with_history(instances, user=self.user, reason=IMPORT_REASON)
+        figures_changed_by(created)
+        return created
 
     def record_by_importer(self, instance):
         """Make the history record of the next save() name the importing user and reason."""
