@@ -287,6 +287,4 @@ def phone(*, users, client_factory, only=None):
             raise AssertionError(f"visit not saved: {response.status_code}")
         return response.status_code
 
-    yield measure(
-        "phone visit page · submit (GET form + POST)", "phone", submit, runs=RUNS, variant="POST"
-    )
+    yield measure("phone visit page · submit (GET form + POST)", "phone", submit, runs=RUNS, variant="POST")

@@ -289,8 +289,7 @@ def concurrency(*, users, client_factory, only=None):
                 wall_ms=total["p50"],
                 runs=total["requests"],
                 notes=(
-                    f"{len(tokens)} visits submitted, {lost} lost, {doubled} doubled; "
-                    f"gunicorn {WORKERS} sync workers"
+                    f"{len(tokens)} visits submitted, {lost} lost, {doubled} doubled; gunicorn {WORKERS} sync workers"
                 ),
                 extra={
                     "pass": name,

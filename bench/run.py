@@ -63,7 +63,7 @@ def seed_seconds(scale: str):
     log = RESULTS_DIR / f"seed-{scale}.log"
     if not log.exists():
         return None
-    found = re.findall(r"(\d+) s\.", log.read_text(encoding="utf-8"))
+    found = re.findall(r"(\d+) (?:s\.|秒)", log.read_text(encoding="utf-8"))
     return int(found[-1]) if found else None
 
 
@@ -191,7 +191,10 @@ def _met(ms: list, ratios: list):
 
 
 def _table(keys, by_scale, *, targets=True):
-    head = "| page | scope | variant | city | province | x3 | province / city | x3 / province | CPU ms ours / PostgreSQL (province; else the one scale) |"
+    head = (
+        "| page | scope | variant | city | province | x3 | province / city | x3 / province "
+        "| CPU ms ours / PostgreSQL (province; else the one scale) |"
+    )
     lines = [head + (" met |" if targets else ""), "|---" * (9 + targets) + "|"]
     tally = [0, 0]
     for key in keys:
@@ -316,7 +319,9 @@ def report():
         ]
         for scale, r in file_rows:
             met = "" if r["ok"] is None else ("yes" if r["ok"] else "**no**")
-            lines.append(f"| {scale} | {r['case']} | {r['ours']} | {r['other']} | {r['ratio']} | {r['target']} | {met} |")
+            lines.append(
+                f"| {scale} | {r['case']} | {r['ours']} | {r['other']} | {r['ratio']} | {r['target']} | {met} |"
+            )
         lines += [f"- **{r['case']}** ({scale}): {r['notes']}" for scale, r in file_rows if r["notes"]]
     slow_scale = "province" if "province" in by_scale else next(iter(by_scale))
     slowest = sorted(
@@ -326,8 +331,7 @@ def report():
     if slowest:
         lines += ["", f"## Slowest pages at {slow_scale} scale", ""]
         lines += [
-            f"1. {m['key']}: {m['wall_ms']:.0f} ms, {m['queries']} queries, SQL {m['sql_ms']:.0f} ms, "
-            f"CPU {_cpu(m)} ms"
+            f"1. {m['key']}: {m['wall_ms']:.0f} ms, {m['queries']} queries, SQL {m['sql_ms']:.0f} ms, CPU {_cpu(m)} ms"
             for m in slowest
         ]
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -285,14 +285,16 @@ class Generator:
         counties, city_names = [], set()
         for c in range(1, 11):
             city, _ = Region.objects.get_or_create(
-                code=f"{prefix}{c:02d}00000000", defaults={"name": self.place_name("市", city_names), "parent": province}
+                code=f"{prefix}{c:02d}00000000",
+                defaults={"name": self.place_name("市", city_names), "parent": province},
             )
             taken = set()
             for n in range(1, per_city + 1):
                 if len(counties) >= self.size.counties:
                     break
                 county, _ = Region.objects.get_or_create(
-                    code=f"{prefix}{c:02d}{n:02d}000000", defaults={"name": self.place_name("县", taken), "parent": city}
+                    code=f"{prefix}{c:02d}{n:02d}000000",
+                    defaults={"name": self.place_name("县", taken), "parent": city},
                 )
                 counties.append(county)
         return counties
