@@ -78,7 +78,7 @@ def measure(key, group, fn, *, runs=5, warm=1, notes="", **extra) -> Measure:
     for _ in range(warm):
         status = fn()
     pid = backend_pid()
-    walls, count, sql_ms = [], 0, 0.0
+    walls, count, sql_ms, slowest = [], 0, 0.0, []
     cpu_started = time.process_time()
     pg_started = process_cpu(pid) if pid else None
     for _ in range(runs):
@@ -89,6 +89,7 @@ def measure(key, group, fn, *, runs=5, warm=1, notes="", **extra) -> Measure:
             walls.append(time.perf_counter() - started)
         count = len(ctx)
         sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+        slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:2]
     cpu = (time.process_time() - cpu_started) / runs
     pg_ended = process_cpu(pid) if pid else None
     return Measure(
@@ -102,7 +103,8 @@ def measure(key, group, fn, *, runs=5, warm=1, notes="", **extra) -> Measure:
         runs=runs,
         status=status,
         notes=notes,
-        extra=extra,
+        # The two slowest statements of the last run, for EXPLAIN (bench/explain.py).
+        extra={**extra, "slowest_sql": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in slowest]},
     )
 
 
