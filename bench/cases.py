@@ -24,6 +24,8 @@ from regions.models import Region, StaffProfile
 from volunteers.models import Training, Volunteer
 
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+#: BENCH_VARIANTS="page 1,search name" measures only those variants of each changelist.
+VARIANTS = [v.strip() for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v.strip()]
 #: A cold dashboard computes every figure of the scope: seconds at province scale, so fewer runs.
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "3"))
 
@@ -137,8 +139,8 @@ def _last_page(client, url) -> int | None:
         return None
 
 
-def changelists(*, users, client_factory, only=None):
-    """Every per-child changelist for every scope, five variants each."""
+def changelists(*, users, client_factory, only=None, done=()):
+    """Every per-child changelist for every scope, five variants each (less those in ``done``)."""
     for model_name, url, variants in changelist_specs():
         if only and model_name not in only:
             continue
@@ -146,6 +148,10 @@ def changelists(*, users, client_factory, only=None):
             client = client_factory()
             client.force_login(user)
             for variant, query in variants.items():
+                if f"{model_name} · {scope} · {variant}" in done or (
+                    VARIANTS and not any(variant.startswith(v) for v in VARIANTS)
+                ):
+                    continue
                 notes = ""
                 if variant == "page 50":
                     first = client.get(url)
