@@ -1,6 +1,6 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the slowest statements of the slowest changelists of one scale.
 
-    BENCH_SCALE=province DATABASE_URL=… python bench/explain.py [N]
+    BENCH_SCALE=province DATABASE_URL=… python bench/explain.py [N | "page key" ...]
 
 Reads bench/results/<scale>.json (written by bench/run.py, which keeps each page's two slowest
 statements) and prints the plans of the N (3) slowest changelist pages' slowest statements.
@@ -23,7 +23,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 
 
-def main(count=3):
+def main(count=3, keys=()):
     scale = os.environ.get("BENCH_SCALE", "province")
     data = json.loads((ROOT / "bench" / "results" / f"{scale}.json").read_text(encoding="utf-8"))
     pages = sorted(
@@ -33,7 +33,8 @@ def main(count=3):
             if m["group"] == "changelist" and m.get("wall_ms") and m["extra"].get("slowest_sql")
         ),
         key=lambda m: -m["wall_ms"],
-    )[:count]
+    )
+    pages = [m for m in pages if m["key"] in keys] if keys else pages[:count]
     for m in pages:
         statement = m["extra"]["slowest_sql"][0]
         print(f"## {m['key']}: page {m['wall_ms']:.0f} ms, {m['queries']} queries, SQL {m['sql_ms']:.0f} ms")
@@ -46,4 +47,8 @@ def main(count=3):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    args = sys.argv[1:]
+    if args and not args[0].isdigit():
+        main(keys=args)
+    else:
+        main(int(args[0]) if args else 3)

@@ -242,6 +242,8 @@ def report():
     if not meta:
         return
     any_meta = next(iter(meta.values()))
+    counts = sorted({m["runs"] for ms in by_scale.values() for m in ms.values() if m["group"] != "concurrency"})
+    runs = " or ".join(map(str, counts)) or "5"
     lines = [
         "# Benchmark results",
         "",
@@ -252,7 +254,7 @@ def report():
         "before issue 16's optimisations, to be re-run on a quiet machine after merging.",
         "",
         "How to read: each page is the median wall time of "
-        f"{os.environ.get('BENCH_RUNS', '5')} requests after one warm-up request (Django test client, "
+        f"{runs} requests after one warm-up request (Django test client, "
         "in process, production settings), with its query count. CPU: the mean per request of this "
         "process's CPU time (`time.process_time`, the Django side: views, ORM, templates) and of the "
         "PostgreSQL backend process serving the connection (utime + stime from /proc; "
@@ -357,6 +359,9 @@ def report():
             f"1. {m['key']}: {m['wall_ms']:.0f} ms, {m['queries']} queries, SQL {m['sql_ms']:.0f} ms, CPU {_cpu(m)} ms"
             for m in slowest
         ]
+    findings = RESULTS_DIR / "findings.md"
+    if findings.exists():
+        lines += ["", findings.read_text(encoding="utf-8").rstrip()]
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
