@@ -242,7 +242,9 @@ def report():
     if not meta:
         return
     any_meta = next(iter(meta.values()))
-    counts = sorted({m["runs"] for ms in by_scale.values() for m in ms.values() if m["group"] != "concurrency"})
+    counts = sorted(
+        {m["runs"] for ms in by_scale.values() for m in ms.values() if m["group"] != "concurrency" and m["runs"]}
+    )
     runs = " or ".join(map(str, counts)) or "5"
     lines = [
         "# Benchmark results",
@@ -254,7 +256,8 @@ def report():
         "before issue 16's optimisations, to be re-run on a quiet machine after merging.",
         "",
         "How to read: each page is the median wall time of "
-        f"{runs} requests after one warm-up request (Django test client, "
+        f"the requests recorded per page (`runs` in bench/results/<scale>.json; here {runs}) after one "
+        "warm-up request (Django test client, "
         "in process, production settings), with its query count. CPU: the mean per request of this "
         "process's CPU time (`time.process_time`, the Django side: views, ORM, templates) and of the "
         "PostgreSQL backend process serving the connection (utime + stime from /proc; "
