@@ -64,23 +64,35 @@ check-deploy: install
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
 
-# `make bench`: province-scale data on a fresh PostgreSQL database, then bench/run.py writes
-# bench/RESULTS.md. Not part of `make test`. BENCH_FRESH=0 reuses the seeded database;
-# BENCH_SCALE=city seeds a tenth; BENCH_CASES="changelists load" runs only those cases.
-BENCH_DB ?= aixin_bench
-BENCH_SCALE ?= province
+# `make bench`: each scale of BENCH_SCALES (city, province, x3 = three provinces) in its own
+# PostgreSQL database aixin_bench_<scale>, seeded by `seed_demo --scale` (its log, with the
+# seeding time, in bench/results/seed-<scale>.log); then bench/run.py measures the pages there
+# (bench/results/<scale>.json) and rewrites bench/RESULTS.md with the scales side by side.
+# Not part of `make test`. BENCH_FRESH=0 reuses a database already seeded (seeding resumes where
+# it stopped); BENCH_CASES="changelists:child,visit dashboard" runs only those cases;
+# BENCH_SCOPES="province admin" only that scope; BENCH_RUNS=3 fewer requests per page.
+BENCH_SCALES ?= city province x3
 BENCH_FRESH ?= 1
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
-BENCH_ENV := DATABASE_URL=$(BENCH_PG)/$(BENCH_DB) DJANGO_DEBUG=off DJANGO_SECRET_KEY=bench-only-secret-key \
-	DJANGO_SECURE_SSL_REDIRECT=off DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost DJANGO_STATIC_ROOT=bench/.static
+BENCH_ENV = DATABASE_URL=$(BENCH_PG)/aixin_bench_$$scale BENCH_SCALE=$$scale DJANGO_DEBUG=off \
+	DJANGO_SECRET_KEY=bench-only-secret-key DJANGO_SECURE_SSL_REDIRECT=off \
+	DJANGO_ALLOWED_HOSTS=testserver,127.0.0.1,localhost DJANGO_STATIC_ROOT=bench/.static
 
 bench: install
 	$(PY) -m pip install --quiet -r requirements-bench.txt
-	@if [ "$(BENCH_FRESH)" = "1" ]; then \
-	  psql "$(BENCH_PG)/postgres" -qc "DROP DATABASE IF EXISTS $(BENCH_DB)" && \
-	  psql "$(BENCH_PG)/postgres" -qc "CREATE DATABASE $(BENCH_DB)"; \
-	else psql "$(BENCH_PG)/postgres" -qc "CREATE DATABASE $(BENCH_DB)" 2>/dev/null || true; fi
-	$(BENCH_ENV) $(PY) manage.py migrate --noinput -v0
-	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(BENCH_ENV) $(PY) manage.py seed_demo --scale $(BENCH_SCALE)
-	$(BENCH_ENV) $(PY) bench/run.py $(BENCH_CASES)
+	@mkdir -p bench/results
+	@set -e; for scale in $(BENCH_SCALES); do \
+	  echo "== $$scale: aixin_bench_$$scale"; \
+	  if [ "$(BENCH_FRESH)" = "1" ]; then \
+	    psql "$(BENCH_PG)/postgres" -qc "DROP DATABASE IF EXISTS aixin_bench_$$scale"; \
+	    psql "$(BENCH_PG)/postgres" -qc "CREATE DATABASE aixin_bench_$$scale"; \
+	  else psql "$(BENCH_PG)/postgres" -qc "CREATE DATABASE aixin_bench_$$scale" 2>/dev/null || true; fi; \
+	  $(BENCH_ENV) $(PY) manage.py migrate --noinput -v0; \
+	  $(BENCH_ENV) $(PY) manage.py collectstatic --noinput -v0; \
+	  $(BENCH_ENV) $(PY) manage.py seed_demo --scale $$scale > bench/results/seed-$$scale.new; \
+	  cat bench/results/seed-$$scale.new; \
+	  if grep -q "^  [0-9]*:" bench/results/seed-$$scale.new; then \
+	    mv bench/results/seed-$$scale.new bench/results/seed-$$scale.log; \
+	  else rm bench/results/seed-$$scale.new; fi; \
+	  $(BENCH_ENV) $(PY) bench/run.py $(BENCH_CASES); \
+	done

@@ -1,247 +1,296 @@
-"""The benchmark cases. Each yields Rows: our figure, the comparison measured in the same run, the ratio."""
+"""The pages users meet, measured: every changelist × scope × (page 1, page 50, search by a name
+fragment, search by pinyin, a filter), the dashboard cold and warm, the phone visit page, the
+busiest child's profile. Each case yields ``Measure`` rows (bench/harness.py).
 
-import csv
-import json
+Every figure is the median of ``BENCH_RUNS`` requests (5 by default) after one warm-up request,
+with the Django side's CPU time and the PostgreSQL backend's CPU time beside the wall time.
+"""
+
 import os
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from collections import Counter
-from functools import partial
-from pathlib import Path
+import re
+import uuid
 from urllib.parse import urlencode
 
+from django.contrib import admin
 from django.contrib.auth.models import Group, User
-from django.db import connection
-from django.test import override_settings
-from django.test.utils import CaptureQueriesContext
+from django.core.cache import cache
+from django.db.models import Count
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
-from activities.models import ActivityType, Visit, VisitMode
-from bench.harness import Row, fmt_ms, ratio, timed_queries
+from activities.models import Activity, Visit, VisitMode
+from bench.harness import Measure, measure
 from children.models import Child
-from regions.models import Level, Region, StaffProfile
+from regions.models import Region, StaffProfile
+from volunteers.models import Training, Volunteer
 
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+#: BENCH_VARIANTS="page 1,search name" measures only those variants of each changelist.
+VARIANTS = [v.strip() for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v.strip()]
+#: A cold dashboard computes every figure of the scope: seconds at province scale, so fewer runs.
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "3"))
 
-def first_pk(model):
-    return lambda: model.objects.order_by("pk").first().pk
-
-
-CHANGELISTS = [
-    ("children", "child", {"card_colour": "red"}, "王"),
-    ("volunteers", "volunteer", {"status": "active"}, "王"),
-    ("pairing", "pairing", {"open": "yes"}, "王"),
-    ("activities", "visit", {"mode__id__exact": first_pk(VisitMode)}, "王"),
-    ("activities", "activity", {"activity_type__id__exact": first_pk(ActivityType)}, "安全"),
+#: The scopes, from the narrowest: each contains the one before it (滨河街道 in 离石区 in 吕梁市 in 山西).
+TOWNSHIP_CODE = "141102001000"
+SCOPES = [
+    ("township user", "bench_township", TOWNSHIP_CODE, "township"),
+    ("county admin", "bench_county", "141102000000", "admin"),
+    ("city admin", "bench_city", "141100000000", "admin"),
+    ("province admin", "bench_province", "140000000000", "admin"),
+    ("superuser", "bench_superuser", None, None),
 ]
-CHANGELIST_TARGET_S = 0.200
-CHANGELIST_MAX_QUERIES = 12
+
+#: Search terms: a surname (the broadest name fragment staff type) and its pinyin.
+NAME_FRAGMENT = "王"
+PINYIN_FRAGMENT = "wang"
+
+#: Changelists holding per-child data (or the registers beside them), with the filter measured.
+#: Other registered models whose rows lead to a child are found in the admin registry and get a
+#: filter chosen from their list_filter (``_generic_filter``).
+MAIN_FILTERS = {
+    Child: {"visit_status": "overdue"},
+    Volunteer: {"township": TOWNSHIP_CODE},
+    Visit: {"township": TOWNSHIP_CODE},
+    Activity: {"township": TOWNSHIP_CODE},
+    Training: {"township": TOWNSHIP_CODE},
+}
+EXTRA_FILTERS = {Child: [("filter township", {"township": TOWNSHIP_CODE})]}
+CHILD_PATHS = ("child", "pairing", "need", "visit")
 
 
-def changelists(*, users, client_factory):
-    """Median of 20 requests per changelist with a filter and a search, and its query count;
-    the comparison is Django's stock ModelAdmin on the same models and scope (bench/naive_admin.py)."""
-    with override_settings(ROOT_URLCONF="bench.naive_admin"):
-        for app, model, filters, search in CHANGELISTS:
-            query = urlencode({**{k: (v() if callable(v) else v) for k, v in filters.items()}, "q": search})
-            ours_url = f"/admin/{app}/{model}/?{query}"
-            naive_url = f"/naive/{app}/{model}/?{query}"
-            for label, user in users.items():
-                client = client_factory()
-                client.force_login(user)
-                fetch = partial(_get, client)
-                fetch(ours_url)  # warm caches, as a person's second click would be
-                seconds, queries = timed_queries(partial(fetch, ours_url))
-                naive_seconds, naive_queries = timed_queries(partial(fetch, naive_url), repeat=5)
-                with CaptureQueriesContext(connection) as ctx:
-                    fetch(ours_url)
-                sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
-                yield Row(
-                    case=f"changelist {model} · {label}",
-                    ours=f"{fmt_ms(seconds)}, {queries} queries",
-                    other=f"stock ModelAdmin {fmt_ms(naive_seconds)}, {naive_queries} queries",
-                    ratio=ratio(seconds, naive_seconds),
-                    target=f"≤ 200 ms, ≤ {CHANGELIST_MAX_QUERIES} queries",
-                    # The issue's target is for a county admin and a township user; the province
-                    # admin's page is measured to show how it scales.
-                    ok=(seconds <= CHANGELIST_TARGET_S and queries <= CHANGELIST_MAX_QUERIES)
-                    if label != "province admin"
-                    else None,
-                    notes=(
-                        f"SQL {sql_ms:.0f} ms of the page; the rest is rendering the admin page in Python "
-                        "(unfold's per-row cells and checkbox template, Django's per-row links with "
-                        "preserved filters)."
-                        if seconds > CHANGELIST_TARGET_S
-                        else ""
-                    ),
-                )
+def scope_users() -> dict[str, User]:
+    users = {}
+    for label, username, code, role in SCOPES:
+        user, _ = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+        if code is None:
+            user.is_superuser = user.is_staff = True
+            user.save(update_fields=["is_superuser", "is_staff"])
+        else:
+            user.groups.set([Group.objects.get(name=role)])
+            StaffProfile.objects.update_or_create(user=user, defaults={"region": Region.objects.get(code=code)})
+        users[label] = user
+    return users
 
 
-def _get(client, url):
+def _leads_to_child(model) -> bool:
+    if model in (Child, Volunteer, Activity, Training):
+        return True
+    names = {f.name for f in model._meta.get_fields() if f.many_to_one}
+    return any(n in names for n in CHILD_PATHS)
+
+
+def _generic_filter(model_admin) -> dict:
+    """The first plain-field list_filter with choices, at its first choice (e.g. status=open)."""
+    from django.contrib.admin import SimpleListFilter
+
+    for spec in model_admin.list_filter:
+        if isinstance(spec, type) and issubclass(spec, SimpleListFilter):
+            if spec.__name__ == "TownshipFilter":
+                return {"township": TOWNSHIP_CODE}
+            continue
+        if isinstance(spec, str) and "__" not in spec:
+            field = model_admin.model._meta.get_field(spec)
+            if field.choices:
+                return {f"{spec}__exact": field.choices[0][0]}
+    return {}
+
+
+def changelist_specs():
+    """(label, url, {variant: query}) for every changelist of per-child data."""
+    specs = []
+    for model, model_admin in admin.site._registry.items():
+        if not _leads_to_child(model):
+            continue
+        fields = model_admin.search_fields
+        variants = {"page 1": {}, "page 50": {"p": 50}}
+        if fields:
+            variants["search name"] = {"q": NAME_FRAGMENT}
+            if any(f.endswith("name_pinyin") for f in fields):
+                variants["search pinyin"] = {"q": PINYIN_FRAGMENT}
+        filters = MAIN_FILTERS.get(model) or _generic_filter(model_admin)
+        if filters:
+            variants["filter " + ",".join(filters)] = filters
+        for label, query in EXTRA_FILTERS.get(model, ()):
+            variants[label] = query
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        specs.append((model._meta.model_name, url, variants))
+    order = ["child", "volunteer", "pairing", "visit", "activity", "training"]
+    specs.sort(key=lambda s: (order.index(s[0]) if s[0] in order else len(order), s[0]))
+    return specs
+
+
+def _fetch(client, url, expect=(200,)):
+    def get():
+        response = client.get(url)
+        if response.status_code not in expect:
+            raise AssertionError(f"{url}: {response.status_code}")
+        return response.status_code
+
+    return get
+
+
+def _last_page(client, url) -> int | None:
     response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
+    cl = (getattr(response, "context_data", None) or {}).get("cl")
+    if cl is None:
+        return None
+    try:
+        return int(cl.paginator.num_pages)
+    except (TypeError, ValueError):
+        return None
 
 
-LOAD_USERS = 50
-LOAD_SECONDS = 60
-LOAD_PORT = 8123
+def changelists(*, users, client_factory, only=None, done=()):
+    """Every per-child changelist for every scope, five variants each (less those in ``done``)."""
+    for model_name, url, variants in changelist_specs():
+        if only and model_name not in only:
+            continue
+        for scope, user in users.items():
+            client = client_factory()
+            client.force_login(user)
+            for variant, query in variants.items():
+                if f"{model_name} · {scope} · {variant}" in done or (
+                    VARIANTS and not any(variant.startswith(v) for v in VARIANTS)
+                ):
+                    continue
+                notes = ""
+                if variant == "page 50":
+                    first = client.get(url)
+                    if first.status_code != 200:
+                        continue
+                    pages = _last_page(client, url)
+                    if pages is not None and pages < 50:
+                        if pages <= 1:
+                            yield Measure(
+                                key=f"{model_name} · {scope} · page 50",
+                                group="changelist",
+                                notes="one page only",
+                                extra={"model": model_name, "scope": scope, "variant": variant},
+                            )
+                            continue
+                        query = {"p": pages}
+                        notes = f"page {pages} (the last)"
+                full = url + ("?" + urlencode(query) if query else "")
+                try:
+                    row = measure(
+                        f"{model_name} · {scope} · {variant}",
+                        "changelist",
+                        _fetch(client, full),
+                        runs=RUNS,
+                        model=model_name,
+                        scope=scope,
+                        variant=variant,
+                        url=full,
+                    )
+                except AssertionError as error:
+                    row = Measure(
+                        key=f"{model_name} · {scope} · {variant}",
+                        group="changelist",
+                        notes=f"not measured: {error}",
+                        extra={"model": model_name, "scope": scope, "variant": variant, "url": full},
+                    )
+                row.notes = notes or row.notes
+                yield row
 
 
-def _load_sessions(client_factory, count):
-    """One township account per township (round robin) with a live session and its children."""
-    townships = list(
-        Region.objects.filter(level=Level.TOWNSHIP, children__children_living__isnull=False).distinct()[:count]
-    )
-    mode = VisitMode.objects.filter(is_active=True).order_by("pk").first().pk
-    today = timezone.localdate().isoformat()
-    group = Group.objects.get(name="township")
-    sessions = []
-    for i in range(count):
-        township = townships[i % len(townships)]
-        user, _ = User.objects.get_or_create(username=f"bench_load_{i}", defaults={"is_staff": True})
-        user.groups.set([group])
-        StaffProfile.objects.update_or_create(user=user, defaults={"region": township})
+def dashboard(*, users, client_factory, only=None):
+    """The admin index (dashboard) per scope: cold (cache.clear() before every request) and warm."""
+    for scope, user in users.items():
         client = client_factory()
         client.force_login(user)
-        children = list(Child.objects.for_user(user).active().values_list("pk", flat=True)[:50])
-        csrf = get_random_string(32)
-        sessions.append(
-            {
-                "session": client.cookies["sessionid"].value,
-                "csrf": csrf,
-                "children": children,
-                "mode": mode,
-                "today": today,
-            }
+        fetch = _fetch(client, "/admin/")
+
+        def cold(fetch=fetch):
+            cache.clear()
+            return fetch()
+
+        yield measure(f"dashboard warm · {scope}", "dashboard", fetch, runs=RUNS, scope=scope, variant="warm")
+        # Already warmed (templates loaded) by the warm case: every cold request computes every figure.
+        yield measure(
+            f"dashboard cold · {scope}", "dashboard", cold, runs=COLD_RUNS, warm=0, scope=scope, variant="cold"
         )
-    return sessions
+        if scope == "township user":
+            todo = _fetch(client, "/todo/")
+            yield measure(f"待办 · {scope}", "dashboard", todo, runs=RUNS, scope=scope, variant="待办")
 
 
-def _locust(users, seconds, env, csv_prefix):
-    subprocess.run(
-        [
-            str(Path(sys.executable).with_name("locust")),
-            "-f",
-            str(Path(__file__).with_name("locustfile.py")),
-            "--headless",
-            "--only-summary",
-            "-u",
-            str(users),
-            "-r",
-            str(max(1, users // 5)),
-            "-t",
-            f"{seconds}s",
-            "--host",
-            f"http://127.0.0.1:{LOAD_PORT}",
-            "--csv",
-            csv_prefix,
-        ],
-        env=env,
-        check=False,
-        capture_output=True,
+def busiest_child() -> Child:
+    """The child with the most visits (in the township the township user works in, so every scope sees it)."""
+    township = Region.objects.get(code=TOWNSHIP_CODE)
+    row = (
+        Visit.objects.filter(child__region__parent=township)
+        .values("child")
+        .annotate(n=Count("id"))
+        .order_by("-n", "child")
+        .first()
     )
-    with open(f"{csv_prefix}_stats.csv", encoding="utf-8") as fh:
-        total = next(row for row in csv.DictReader(fh) if row["Name"] == "Aggregated")
-    return {
-        "requests": int(total["Request Count"]),
-        "failures": int(total["Failure Count"]),
-        "rps": float(total["Requests/s"]),
-        "p50": float(total["50%"]),
-        "p95": float(total["95%"]),
-    }
+    return Child.objects.get(pk=row["child"]), row["n"]
 
 
-def load(*, users, client_factory):
-    """50 township users for 60 s against gunicorn with production settings; the comparison is
-    one user alone for 20 s on the same server (how much latency concurrency adds)."""
-    workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    users_file, tokens_file = workdir / "users.json", workdir / "tokens.txt"
-    users_file.write_text(json.dumps(_load_sessions(client_factory, LOAD_USERS)), encoding="utf-8")
-    tokens_file.write_text("", encoding="utf-8")
-    env = {**os.environ, "BENCH_LOAD_USERS": str(users_file), "BENCH_LOAD_TOKENS": str(tokens_file)}
-    server_env = {**os.environ, "DJANGO_DEBUG": "off", "DJANGO_SECURE_SSL_REDIRECT": "off"}
-    server_env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{LOAD_PORT}",
-            "--workers",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=server_env,
+def profile(*, users, client_factory, only=None):
+    """The busiest child's profile page (every visit, pairing and colour change on one page)."""
+    child, visits = busiest_child()
+    for scope, user in users.items():
+        client = client_factory()
+        client.force_login(user)
+        yield measure(
+            f"busiest child's profile · {scope}",
+            "profile",
+            _fetch(client, f"/children/{child.pk}/profile/"),
+            runs=RUNS,
+            scope=scope,
+            variant="profile",
+            notes=f"{visits} visits",
+        )
+
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ENTRY_TOKEN_INPUT = re.compile(r'name="entry_token" value="([^"]+)"')
+
+
+def phone(*, users, client_factory, only=None):
+    """The phone visit page of a township user: the search, the form for the busiest child, and
+    submitting a visit (each submission a new visit: a distinct staff visitor every time)."""
+    user = users["township user"]
+    client = client_factory()
+    client.force_login(user)
+    child, _visits = busiest_child()
+    mode = VisitMode.objects.filter(is_active=True).order_by("pk").first().pk
+    yield measure(
+        "phone visit page · search by name",
+        "phone",
+        _fetch(client, "/visits/new/?" + urlencode({"q": child.name[:2]})),
+        runs=RUNS,
+        variant="search",
     )
-    try:
-        _wait_for(f"http://127.0.0.1:{LOAD_PORT}/admin/login/")
-        alone = _locust(1, 20, env, str(workdir / "one"))
-        crowd = _locust(LOAD_USERS, LOAD_SECONDS, env, str(workdir / "fifty"))
-        stress = _locust(LOAD_USERS, LOAD_SECONDS, {**env, "BENCH_THINK": "0.5,2"}, str(workdir / "stress"))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    tokens = [t for t in tokens_file.read_text(encoding="utf-8").split() if t]
-    stored = Counter(
-        token
-        for findings in Visit.objects.filter(findings__startswith="压测走访 ").values_list("findings", flat=True)
-        for token in [findings.split()[-1]]
-        if token in set(tokens)
+    yield measure(
+        "phone visit page · search by pinyin",
+        "phone",
+        _fetch(client, "/visits/new/?" + urlencode({"q": PINYIN_FRAGMENT})),
+        runs=RUNS,
+        variant="search pinyin",
     )
-    lost = sum(1 for t in tokens if stored[t] == 0)
-    doubled = sum(1 for t in tokens if stored[t] > 1)
-    yield Row(
-        case=f"load: {LOAD_USERS} township users, {LOAD_SECONDS} s, 5–15 s per page (gunicorn, 4 workers)",
-        ours=(
-            f"{crowd['rps']:.1f} req/s, p50 {crowd['p50']:.0f} ms, p95 {crowd['p95']:.0f} ms, "
-            f"{crowd['failures']} errors / {crowd['requests']}; {len(tokens)} visits submitted, "
-            f"{lost} lost, {doubled} doubled"
-        ),
-        other=f"1 user: {alone['rps']:.1f} req/s, p50 {alone['p50']:.0f} ms, p95 {alone['p95']:.0f} ms",
-        ratio=f"p95 {ratio(crowd['p95'], alone['p95'])}",
-        target="0 errors, 0 lost/doubled, p95 ≤ 500 ms",
-        ok=crowd["failures"] == 0 and lost == 0 and doubled == 0 and crowd["p95"] <= 500,
-        notes=(
-            "A person reads a page for 5–15 s before the next click (locust's wait_time); lost and "
-            "doubled count the visits of all three passes."
-        ),
-    )
-    yield Row(
-        case=f"stress: the same {LOAD_USERS} users clicking every 0.5–2 s",
-        ours=(
-            f"{stress['rps']:.1f} req/s, p50 {stress['p50']:.0f} ms, p95 {stress['p95']:.0f} ms, "
-            f"{stress['failures']} errors / {stress['requests']}"
-        ),
-        other=f"1 user: p95 {alone['p95']:.0f} ms",
-        ratio=f"p95 {ratio(stress['p95'], alone['p95'])}",
-        target="capacity, no target",
-        ok=None,
-        notes="Offered load far above what 2 cores serve: shows where this machine saturates.",
-    )
+    form_url = f"/visits/new/?child={child.pk}"
+    yield measure("phone visit page · form (GET)", "phone", _fetch(client, form_url), runs=RUNS, variant="GET")
 
+    def submit():
+        form = client.get(form_url).content.decode()
+        entry = ENTRY_TOKEN_INPUT.search(form)
+        token = uuid.uuid4().hex
+        response = client.post(
+            form_url,
+            {
+                "child": child.pk,
+                "visited_on": timezone.localdate().isoformat(),
+                "mode": mode,
+                "staff_visitors": f"压测{token[:8]}",
+                "findings": f"压测走访 {token}",
+                "goods_value": "0",
+                "reassessed_colour": "",
+                "entry_token": entry.group(1) if entry else "",
+            },
+        )
+        if response.status_code != 302 or "/saved/" not in response.get("Location", ""):
+            raise AssertionError(f"visit not saved: {response.status_code}")
+        return response.status_code
 
-def _wait_for(url, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 - loopback only
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"server did not answer at {url}")
-
-
-from bench.more_cases import dashboard, imports, monthly_ledger  # noqa: E402
-
-ALL = {
-    "changelists": changelists,
-    "dashboard": dashboard,
-    "imports": imports,
-    "ledger": monthly_ledger,
-    "load": load,
-}
+    yield measure("phone visit page · submit (GET form + POST)", "phone", submit, runs=RUNS, variant="POST")

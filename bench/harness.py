@@ -1,6 +1,13 @@
-"""Small timing helpers for the benchmark: medians, query counts, peak memory of a subprocess."""
+"""Timing helpers for the benchmark: wall and CPU time (ours and PostgreSQL's), query counts.
+
+CPU time of the Django side is ``time.process_time()`` of this process. PostgreSQL's is read from
+``/proc/<backend pid>/stat`` (utime + stime of the server process serving this connection), so it
+is measured when the database runs on this machine; elsewhere it is reported as not measured.
+``pg_stat_statements`` is not needed (it is not preloaded on the bench machine).
+"""
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -9,6 +16,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
+
+CLOCK_TICK = 1 / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -21,6 +30,82 @@ class Row:
     ok: bool | None = None
     notes: str = ""
     extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Measure:
+    """One page measured: medians of ``runs`` requests after one warm-up."""
+
+    key: str
+    group: str
+    wall_ms: float | None = None
+    cpu_ms: float | None = None  # Django side, this process
+    pg_cpu_ms: float | None = None  # the PostgreSQL backend serving it
+    sql_ms: float | None = None
+    queries: int | None = None
+    runs: int = 0
+    status: int | None = None
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def process_cpu(pid: int) -> float | None:
+    """Seconds of CPU (user + system) the process ``pid`` has used, or None if unreadable."""
+    try:
+        fields = open(f"/proc/{pid}/stat", encoding="ascii").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * CLOCK_TICK
+
+
+def backend_pid() -> int | None:
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return pid if process_cpu(pid) is not None else None
+
+
+def measure(key, group, fn, *, runs=5, warm=1, notes="", **extra) -> Measure:
+    """Call ``fn`` (which returns a status code) ``warm`` times, then ``runs`` times measured.
+
+    Wall time: the median. CPU (ours and PostgreSQL's): the mean, since /proc counts in 10 ms
+    ticks. Queries and SQL time: of the last run.
+    """
+    status = None
+    for _ in range(warm):
+        status = fn()
+    pid = backend_pid()
+    walls, count, sql_ms, slowest = [], 0, 0.0, []
+    cpu_started = time.process_time()
+    pg_started = process_cpu(pid) if pid else None
+    for _ in range(runs):
+        reset_queries()
+        with CaptureQueriesContext(connection) as ctx:
+            started = time.perf_counter()
+            status = fn()
+            walls.append(time.perf_counter() - started)
+        count = len(ctx)
+        sql_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
+        slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:2]
+    cpu = (time.process_time() - cpu_started) / runs
+    pg_ended = process_cpu(pid) if pid else None
+    return Measure(
+        key=key,
+        group=group,
+        wall_ms=statistics.median(walls) * 1000,
+        cpu_ms=cpu * 1000,
+        pg_cpu_ms=(pg_ended - pg_started) / runs * 1000 if pg_started is not None and pg_ended is not None else None,
+        sql_ms=sql_ms,
+        queries=count,
+        runs=runs,
+        status=status,
+        notes=notes,
+        # The two slowest statements of the last run, for EXPLAIN (bench/explain.py).
+        extra={**extra, "slowest_sql": [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in slowest]},
+    )
 
 
 def timed(fn, *, repeat=1):

@@ -106,6 +106,9 @@ class DemoSize:
     activities: int = 36
     trainings: int = 6
     unpaired_share: float = 0.0
+    #: Provinces: 山西 first (离石区, 吕梁市, then synthetic cities), then synthetic provinces
+    #: (``OTHER_PROVINCES``) of ``counties`` counties each.
+    provinces: int = 1
 
 
 SCALES = {
@@ -119,7 +122,21 @@ SCALES = {
     "province": DemoSize(
         counties=117, villages=180, volunteers=1710, children=855, months=24, activities=1710, unpaired_share=0.05
     ),
+    # A national sample: three provinces the size of "province" (about 300k children, 5M visits).
+    # A province admin's scope is as large as at "province"; the superuser's is three times it.
+    "x3": DemoSize(
+        counties=117,
+        villages=180,
+        volunteers=1710,
+        children=855,
+        months=24,
+        activities=1710,
+        unpaired_share=0.05,
+        provinces=3,
+    ),
 }
+#: The synthetic provinces after 山西 (code prefix, name) for sizes of more than one province.
+OTHER_PROVINCES = [("13", "河北省"), ("15", "内蒙古自治区"), ("41", "河南省"), ("61", "陕西省")]
 
 
 class Generator:
@@ -182,7 +199,31 @@ class Generator:
                     code=f"{city_code}{n:02d}000000", defaults={"name": self.place_name("县", taken), "parent": city}
                 )
                 counties.append(county)
-        return counties[: self.size.counties]
+        counties = counties[: self.size.counties]
+        for prefix, province_name in OTHER_PROVINCES[: self.size.provinces - 1]:
+            counties += self.synthetic_province(prefix, province_name)
+        return counties
+
+    def synthetic_province(self, prefix: str, province_name: str) -> list[Region]:
+        """A province of ``size.counties`` synthetic counties over 10 synthetic cities."""
+        province, _ = Region.objects.get_or_create(code=f"{prefix}0000000000", defaults={"name": province_name})
+        per_city = -(-self.size.counties // 10)
+        counties, city_names = [], set()
+        for c in range(1, 11):
+            city, _ = Region.objects.get_or_create(
+                code=f"{prefix}{c:02d}00000000",
+                defaults={"name": self.place_name("市", city_names), "parent": province},
+            )
+            taken = set()
+            for n in range(1, per_city + 1):
+                if len(counties) >= self.size.counties:
+                    break
+                county, _ = Region.objects.get_or_create(
+                    code=f"{prefix}{c:02d}{n:02d}000000",
+                    defaults={"name": self.place_name("县", taken), "parent": city},
+                )
+                counties.append(county)
+        return counties
 
     def townships_of(self, county: Region) -> list[Region]:
         if county.code == COUNTY_CODE:

@@ -1,4 +1,6 @@
-"""Benchmark cases for the ledgers and the dashboard (import, monthly export, dashboard)."""
+"""Benchmark cases for the ledgers: a 10,000-row import, the monthly export of the whole province.
+
+These yield ``Row``s (a figure beside the comparison measured in the same run), not page measures."""
 
 import datetime
 import importlib.util
@@ -7,7 +9,6 @@ import os
 import statistics
 import sys
 import tempfile
-from functools import partial
 from pathlib import Path
 
 import tablib
@@ -16,7 +17,7 @@ from import_export import resources
 from python_calamine import CalamineWorkbook
 
 from activities.models import Visit
-from bench.harness import Row, fmt_ms, fmt_s, ratio, run_measured, timed, timed_queries
+from bench.harness import Row, fmt_s, ratio, run_measured, timed
 from children.models import Child, ChildCategory
 from children.resources import ChildResource
 from core.idnumber import parse_id_number
@@ -240,42 +241,3 @@ def monthly_ledger(*, users, client_factory):
 def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
     """Median seconds and the largest peak RSS of several runs."""
     return statistics.median(s for s, _rss in runs), max(rss for _s, rss in runs)
-
-
-def dashboard(*, users, client_factory):
-    """The admin index as staff get it (a county, city or the province: figures shared through
-    the cache for 5 minutes; a township: computed on every request) vs the same page with the
-    cache emptied before every request, i.e. computing every figure for that scope."""
-    from django.core.cache import cache
-
-    def cold(fetch):
-        cache.clear()
-        fetch("/admin/")
-
-    for label in ("province admin", "county admin", "township user"):
-        client = client_factory()
-        client.force_login(users[label])
-        fetch = partial(_get, client)
-        fetch("/admin/")
-        seconds, queries = timed_queries(partial(fetch, "/admin/"))
-        cold_s, cold_queries = timed_queries(partial(cold, fetch), repeat=5)
-        target = 1.0 if label == "province admin" else 0.3
-        yield Row(
-            case=f"dashboard · {label}",
-            ours=f"{fmt_ms(seconds)}, {queries} queries",
-            other=f"computed on every request {fmt_ms(cold_s)}, {cold_queries} queries",
-            ratio=ratio(seconds, cold_s),
-            target=f"≤ {target * 1000:.0f} ms" + (" (township)" if target < 1 else " (province)"),
-            ok=seconds <= target if label != "county admin" else None,
-            notes=(
-                "A township's figures are never cached, so both columns compute them."
-                if label == "township user"
-                else "Median of 20 requests within the 5-minute cache; the first request after "
-                "expiry pays the cold figure."
-            ),
-        )
-
-
-def _get(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
