@@ -168,7 +168,17 @@ def test_the_casebooks_january_by_hand(casebook, users):
     assert (f.opening, f.entered, f.exited, f.closing) == (6, 0, 0, 6)
     feb = period_statistics(users["admin"], D(2025, 2, 1), D(2025, 2, 28))
     assert (feb.opening, feb.exited, feb.closing) == (6, 1, 5)
-    assert dict(feb.exits_by_reason) == {"满18周岁": 0, "困境解除": 0, "迁出": 1, "家庭情况变化": 0, "其他": 0}
+    assert dict(feb.exits_by_reason) == {
+        "父母返乡": 0,
+        "监护恢复": 0,
+        "年满16周岁（留守儿童）": 0,
+        "年满18周岁": 0,
+        "户籍迁出": 1,
+        "困境解除": 0,
+        "转为其他类别": 0,
+        "死亡": 0,
+        "其他": 0,
+    }
     assert feb.pairings_ended == 1 and dict(feb.pairings_ended_by_reason)["迁出"] == 1
 
 
