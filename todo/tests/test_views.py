@@ -153,8 +153,8 @@ def test_the_query_count_does_not_grow_with_the_rows(client, world, users):
     few = queries()
     fill(world, users, 60)  # more than a list shows
     assert queries() == few
-    # session, user, profile and region, permissions (2), visit intervals, six lists
-    assert few <= 12
+    # session, user, profile and region, permissions (2), visit intervals, seven lists
+    assert few <= 13
 
 
 def test_a_long_list_shows_its_first_50_and_says_how_many_there_are(client, world, users):
