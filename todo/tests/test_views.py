@@ -108,6 +108,7 @@ def test_township_staff_see_every_list_of_their_own_township_with_a_record_visit
         "mothers": 2,  # 妈妈a10 (never visited) and 甲妈妈
         "age_limit": 1,
         "months": 1,
+        "proposals": 0,
     }
     child = world["a"]["child"]
     assert f'href="{reverse("activities:visit_entry")}?child={child.pk}"' in html
