@@ -116,8 +116,11 @@ def _summary(kind, form, child) -> str:
 
 
 @transaction.atomic
-def proposal_submit(*, kind: str, by, payload: dict, child: Child | None = None) -> Proposal:
-    """A new proposal (pending, or applied at once when its kind needs no approval)."""
+def proposal_submit(*, kind: str, by, payload: dict, child: Child | None = None, review: bool = False) -> Proposal:
+    """A new proposal (pending, or applied at once when its kind needs no approval).
+
+    ``review``: pending whatever the setting (the roster's candidates: a list says only that a
+    child may be missing or gone, a person decides)."""
     if kind not in Kind.values or not may_propose(by):
         raise PermissionDenied
     if kind == Kind.NEW_CHILD:
@@ -152,6 +155,7 @@ def proposal_submit(*, kind: str, by, payload: dict, child: Child | None = None)
         summary=_summary(kind, form, child)[:200],
         proposer=by,
     )
+    proposal._history_user = by
     try:
         with transaction.atomic():
             proposal.save()
@@ -161,7 +165,7 @@ def proposal_submit(*, kind: str, by, payload: dict, child: Child | None = None)
     for old in _returned_replaced(proposal).select_for_update():
         old.state, old._history_user = State.WITHDRAWN, by
         old.save(update_fields=["state"])
-    if not needs_approval(kind):
+    if not review and not needs_approval(kind):
         _decide(proposal, by=by, approve=True)
     return proposal
 
@@ -299,3 +303,49 @@ def proposal_withdraw(*, proposal: Proposal, by) -> Proposal:
     locked._history_user = by
     locked.save(update_fields=["state"])
     return locked
+
+
+def proposals_from_roster(*, by, theirs: list[dict], ours: list[str], source: str) -> tuple[int, list[str]]:
+    """全覆盖核查's one click: a new-child proposal for each child on their list only, an exit
+    proposal to review for each active child on ours only. All pending (``review``); each is
+    made or refused on its own. Returns how many were made and why the others were not."""
+    from children.models import ChildCategory
+    from regions.models import Region
+    from roster.reconcile import CategoryMatcher, VillageMatcher
+
+    today = timezone.localdate().isoformat()
+    made, refused = 0, []
+    villages = list(Region.objects.for_user(by).filter(level=Level.VILLAGE))
+    categories, places = CategoryMatcher(), VillageMatcher(by)
+    category_ids = dict(ChildCategory.objects.values_list("name", "pk"))
+    for person in theirs:
+        village = next((v for v in villages if person.get("village") and places.same(person["village"], v)), None)
+        category = categories.ours(person.get("category") or "")
+        if village is None or category is None:
+            missing = _("village") if village is None else _("category")
+            refused.append(_("%(name)s: %(what)s not recognised.") % {"name": person["name"], "what": missing})
+            continue
+        payload = {
+            "name": person["name"],
+            "id_number": person["id_number"],
+            "category": str(category_ids[category]),
+            "card_colour": CardColour.GREEN,
+            "region": str(village.pk),
+            "entered_on": today,
+        }
+        made += _try_submit(refused, person["name"], kind=Kind.NEW_CHILD, by=by, payload=payload)
+    text = _("Roster reconciliation: not on the %(source)s list, to be checked") % {"source": source or "—"}
+    for child in Child.objects.for_user(by).active().filter(id_number__in=ours):
+        payload = {"reason": Child.ExitReason.OTHER, "reason_text": text[:200], "on": today}
+        made += _try_submit(refused, child.name, kind=Kind.EXIT, by=by, payload=payload, child=child)
+    return made, refused
+
+
+def _try_submit(refused: list, name: str, **kwargs) -> int:
+    try:
+        with transaction.atomic():
+            proposal_submit(review=True, **kwargs)
+    except ValidationError as error:
+        refused.append(f"{name}：{'；'.join(error.messages)}")
+        return 0
+    return 1
