@@ -190,7 +190,23 @@ class ColourForm(ActionForm):
 
 class ExitForm(ActionForm):
     reason = forms.ChoiceField(label=_("exit reason"), choices=Child.ExitReason.choices, widget=UnfoldAdminSelectWidget)
+    reason_text = forms.CharField(
+        label=_("explanation"),
+        max_length=200,
+        required=False,
+        widget=UnfoldAdminTextInputWidget,
+        help_text=_("Required when the reason is “other”."),
+    )
     on = date_field(_("exited on"))
+
+    def clean_on(self):
+        return not_in_future(self.cleaned_data["on"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == Child.ExitReason.OTHER and not (data.get("reason_text") or "").strip():
+            self.add_error("reason_text", _("Say what the reason is."))
+        return data
 
 
 def colour_change(request):
@@ -212,7 +228,9 @@ def colour_change(request):
 
 def exit_child(request):
     def apply(child, data):
-        child_exit(child=child, reason=data["reason"], on=data["on"], by=request.user)
+        child_exit(
+            child=child, reason=data["reason"], reason_text=data.get("reason_text", ""), on=data["on"], by=request.user
+        )
 
     return {"form_class": ExitForm, "title": _("Exit the programme"), "apply": apply}
 

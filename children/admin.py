@@ -115,7 +115,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
     actions = [change_card_colour, exit_programme, pair_with_mothers]
     actions_detail = ["change_colour_detail", "exit_detail"]
     #: Changed only through the actions above, so every change has its history and side effects.
-    service_fields = ["card_colour", "status", "exit_reason", "exited_on"]
+    service_fields = ["card_colour", "status", "exit_reason", "exit_reason_text", "exited_on"]
     fieldsets = [
         (None, {"fields": ["name", "id_number", ("gender", "birth_date")]}),
         (_("Situation"), {"fields": ["category", "difficulties", "card_colour", "notes"]}),
@@ -151,7 +151,7 @@ class ChildAdmin(LedgerImportExportMixin, ScopedAdmin):
             _("Household registration and aid"),
             {"fields": ["ethnicity", ("hukou_place", "hukou_type"), "income_sources", "aid_received"]},
         ),
-        (_("Status"), {"fields": ["entered_on", "status", "exit_reason", "exited_on"]}),
+        (_("Status"), {"fields": ["entered_on", "status", "exit_reason", "exit_reason_text", "exited_on"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
 

@@ -260,10 +260,18 @@ class Child(TimeStamped):
         EXITED = "exited", _("exited")
 
     class ExitReason(models.TextChoices):
+        """退出原因 (issue 15, item 4). The codes of 年满18周岁, 户籍迁出, 困境解除 and 其他 are the
+        old ones (aged_out, moved, resolved, other); the old 家庭情况变化 (family) became 其他 with
+        that text (migration 0015). 其他 needs ``exit_reason_text``."""
+
+        PARENTS_RETURNED = "parents_returned", _("parents came home")
+        GUARDIAN_RESTORED = "guardian_restored", _("guardianship restored")
+        AGED_16 = "aged_16", _("turned 16 (left-behind child)")
         AGED_OUT = "aged_out", _("turned 18")
+        MOVED = "moved", _("household registration moved away")
         RESOLVED = "resolved", _("difficulty resolved")
-        MOVED = "moved", _("moved away")
-        FAMILY = "family", _("family circumstances changed")
+        OTHER_CATEGORY = "other_category", _("moved to another category")
+        DIED = "died", _("died")
         OTHER = "other", _("other")
 
     name = models.CharField(_("full name"), max_length=50)
@@ -345,6 +353,7 @@ class Child(TimeStamped):
     aid_received = models.JSONField(_("aid received"), default=list, blank=True, validators=[validate_aid_list])
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     exit_reason = models.CharField(_("exit reason"), max_length=20, choices=ExitReason.choices, blank=True)
+    exit_reason_text = models.CharField(_("exit reason (other)"), max_length=200, blank=True)
     exited_on = models.DateField(_("exited on"), null=True, blank=True)
     # In the programme from this day (纳入日期): from the ledger where it says, else the day the
     # child was registered. A month counts the child only from here on.
@@ -456,6 +465,12 @@ class Child(TimeStamped):
 
     def get_absolute_url(self):
         return reverse("children:profile", args=[self.pk])
+
+    def exit_reason_label(self) -> str:
+        """The exit reason as read: the text typed for 其他, else the reason's name."""
+        if self.exit_reason == self.ExitReason.OTHER and self.exit_reason_text:
+            return self.exit_reason_text
+        return self.get_exit_reason_display()
 
     def age_on(self, day: datetime.date) -> int:
         born = self.birth_date

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "roster",
     "todo",
     "notify",
+    "proposals",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,10 @@ JOB_STALE_AFTER_SECONDS = env.int("JOB_STALE_AFTER_SECONDS", default=300)
 JOB_QUEUED_WARNING_SECONDS = env.int("JOB_QUEUED_WARNING_SECONDS", default=60)
 
 # Programme rules that federations may tune per deployment.
+#: 动态管理 (issue 15, item 4): the kinds of proposal the county approves before they change the
+#: register (new_child, exit, colour, reenter; a transfer always waits for the receiving side).
+#: The others are applied at once, recorded as approved by their proposer.
+PROPOSALS_NEED_APPROVAL = env.list("PROPOSALS_NEED_APPROVAL", default=["new_child", "exit"])
 PAIRING_MAX_CHILDREN_PER_VOLUNTEER = env.int("PAIRING_MAX_CHILDREN_PER_VOLUNTEER", default=3)
 # Visit photos: largest accepted upload (bytes) and image size (pixels) before re-encoding.
 VISIT_PHOTO_MAX_BYTES = env.int("VISIT_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)

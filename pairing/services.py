@@ -186,7 +186,7 @@ def pairing_end(*, pairing: Pairing, reason: str, on: datetime.date, note: str =
         child = pairing.child
         if child.status != Child.Status.EXITED:
             raise ValidationError(OTHER_NEEDS_NOTE, code="note_required")
-        note = gettext("child exited: %(reason)s") % {"reason": child.get_exit_reason_display()}
+        note = gettext("child exited: %(reason)s") % {"reason": child.exit_reason_label()}
     for member in pairing.members.filter(left_on__isnull=True).select_related("volunteer"):
         _close_membership(member, on)
     pairing.ended_on, pairing.end_reason, pairing.end_note = on, reason, note

@@ -1,15 +1,18 @@
 """The 全覆盖核查 admin page: upload their list, read the four lists, download the workbook."""
 
+import json
 import re
 import uuid
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core.downloads import as_attachment, day_label, download_name
 from core.idnumber import mask_id_number
@@ -29,9 +32,19 @@ KEPT = 5  # result files a session can still download
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
-def _storage(token: str) -> LedgerUploadStorage:
+def _storage(token: str, part: str = "") -> LedgerUploadStorage:
     # The private upload folder (0600 files, purged after a day by purge_ledger_uploads).
-    return LedgerUploadStorage(name=f"roster-{token}")
+    return LedgerUploadStorage(name=f"roster-{token}{part}")
+
+
+def _candidates(result) -> bytes:
+    """What the one click needs: their children missing here, our active children missing there."""
+    theirs = [
+        {"name": p.name, "id_number": p.id_number, "village": p.village, "category": p.category}
+        for p in result.theirs_only
+    ]
+    data = {"source": result.source, "theirs": theirs, "ours": [p.id_number for p in result.ours_only]}
+    return json.dumps(data, ensure_ascii=False).encode()
 
 
 def _sections(result, user):
@@ -89,8 +102,10 @@ def reconcile_view(request):
         else:
             token = uuid.uuid4().hex
             _storage(token).save(result_workbook(result, user=request.user))
+            _storage(token, "-candidates").save(_candidates(result))
             request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-(KEPT - 1) :], token]
             context.update(
+                propose_url=reverse("roster_propose", args=[token]),
                 result=result,
                 counts=result.counts(),
                 sections=_sections(result, request.user),
@@ -115,3 +130,29 @@ def result_file_view(request, token):
     today = day_label(timezone.localdate())
     name = download_name(region=user_region(request.user), kind="全覆盖核查结果", period=today, extension="xlsx")
     return as_attachment(response, name)
+
+
+@require_POST
+def propose_view(request, token):
+    """One click: the candidates of a reconciliation made in this session become proposals."""
+    from proposals.services import may_propose, proposals_from_roster
+
+    if not may_reconcile(request.user) or not may_propose(request.user):
+        raise PermissionDenied
+    if not _TOKEN.fullmatch(token) or token not in request.session.get(SESSION_KEY, []):
+        raise Http404
+    try:
+        data = json.loads(_storage(token, "-candidates").read())
+    except FileNotFoundError:
+        raise Http404 from None
+    made, refused = proposals_from_roster(
+        by=request.user, theirs=data["theirs"], ours=data["ours"], source=data.get("source", "")
+    )
+    messages.success(request, _("%(count)d proposals made; another county admin approves them.") % {"count": made})
+    for reason in refused[:20]:
+        messages.warning(request, reason)
+    if len(refused) > 20:
+        messages.warning(request, _("and %(count)d more not made.") % {"count": len(refused) - 20})
+    request.session[SESSION_KEY] = [t for t in request.session.get(SESSION_KEY, []) if t != token]
+    _storage(token, "-candidates").remove()
+    return redirect(f"{reverse('admin:proposals_proposal_changelist')}?state__exact=pending")

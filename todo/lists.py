@@ -5,8 +5,8 @@ its first ``LIMIT`` rows with the total beside them (a window count, so one quer
 whatever its length, and none per row). ``counts`` runs every list's count in one SELECT for the
 sidebar's badge, kept per account for ``BADGE_SECONDS``.
 
-Proposals returned to the township and proposals awaiting the county (issue 15, item 4) are not
-listed: there are no proposals yet. Until then a township sees the months the county returned.
+Proposals (issue 15, item 4): a township's staff see the proposals returned to them (until they
+withdraw them or propose again); the county's panel lists the proposals it is to decide.
 """
 
 import datetime
@@ -23,6 +23,7 @@ from children.filters import DUE_SOON_DAYS, AgeLimitFilter, VisitStatusFilter
 from children.models import AGE_LIMIT, AGE_LIMITS_BY_CATEGORY, COLOUR_RANK, OVERDUE, Child
 from closing.models import MonthClose, MonthState
 from pairing.models import NO_CONTACT_DAYS, PairingMember  # noqa: F401 - the list's figure, named here too
+from proposals.models import Kind, Proposal, State
 from regions.models import Level, Region
 from regions.scoping import scope_covers_level, user_scope
 
@@ -116,6 +117,30 @@ def months_to_review(user, today=None):
     )
 
 
+def proposals_returned(user, today):
+    """The account's own proposals the county returned, with its reason: to withdraw or redo."""
+    return (
+        Proposal.objects.for_user(user)
+        .filter(proposer=user, state=State.RETURNED)
+        .select_related("region", "decided_by")
+        .order_by("-decided_at", "-pk")
+    )
+
+
+def proposals_to_decide(user, today=None):
+    """Pending proposals the county admin decides (``proposals.services.may_decide``): in its area
+    (a transfer: its receiving village), not its own."""
+    if not user.has_perm("proposals.approve_proposal") or not scope_covers_level(user, Level.COUNTY):
+        return Proposal.objects.none()
+    pending = Proposal.objects.for_user(user).pending().exclude(proposer=user)
+    scope = user_scope(user)
+    if isinstance(scope, Region):
+        low, high = scope.code_range()
+        deciding = Q(to_region__code__gte=low, to_region__code__lte=high)
+        pending = pending.filter(~Q(kind=Kind.TRANSFER) | deciding)
+    return pending.select_related("region", "proposer").order_by("created_at", "pk")
+
+
 @dataclass
 class Section:
     key: str
@@ -132,6 +157,7 @@ SECTIONS = [
     ("mothers", _("Caring mothers without contact for 30 days"), mothers_without_contact),
     ("age_limit", _("Reaching the age limit within 60 days"), reaching_age_limit),
     ("months", _("Months returned by the county"), months_returned),
+    ("proposals", _("Proposals returned to you"), proposals_returned),
 ]
 
 
@@ -167,7 +193,10 @@ def _row(key: str, obj, user, today: datetime.date) -> dict:
             "child": obj,
             "limit_month": limit_month(obj),
             "url": reverse("admin:children_child_change", args=[obj.pk]),
+            "exit_url": _exit_url(obj, user),
         }
+    if key == "proposals":
+        return {"obj": obj, "url": reverse("proposals:mine")}
     return {"obj": obj, "url": f"{reverse('admin:index')}?month={obj.month:%Y-%m}"}
 
 
@@ -175,6 +204,13 @@ def _visit_url(child, user) -> str | None:
     if not user.has_perm("activities.add_visit"):
         return None
     return f"{reverse('activities:visit_entry')}?child={child.pk}"
+
+
+def _exit_url(child, user) -> str | None:
+    """到龄 → the exit proposal for the child (the township cannot exit a child itself)."""
+    if not user.has_perm("proposals.add_proposal"):
+        return None
+    return f"{reverse('proposals:propose', args=[Kind.EXIT])}?child={child.pk}"
 
 
 def limit_month(child) -> datetime.date:
@@ -234,11 +270,13 @@ def remember_badge(user, total: int) -> None:
 
 def county_panel(user, *, township_rows, level, safeguard) -> dict | None:
     """The dashboard's 待办 panel for a county admin (or wider): the townships with overdue children
-    (from the breakdown the dashboard already has), the months awaiting review (one query) and the
-    open 强制报告 (the dashboard's own count). None for a township or a viewer."""
+    (from the breakdown the dashboard already has), the months awaiting review and the proposals
+    to decide (one query each) and the open 强制报告 (the dashboard's own count). None for a
+    township or a viewer."""
     if not scope_covers_level(user, Level.COUNTY) or not user.has_perm("closing.close_month"):
         return None
     months, months_total = first_rows(months_to_review(user), limit=20)
+    proposals, proposals_total = first_rows(proposals_to_decide(user), limit=20)
     overdue = sorted(
         ((row, f"{url}&{OVERDUE_FILTER}" if url else None) for row, url in township_rows if row.overdue),
         key=lambda pair: (-pair[0].overdue, pair[0].code),
@@ -249,6 +287,11 @@ def county_panel(user, *, township_rows, level, safeguard) -> dict | None:
         "overdue_total": sum(row.overdue for row, _url in overdue),
         "months": [{"close": m, "url": f"{reverse('admin:index')}?month={m.month:%Y-%m}"} for m in months],
         "months_total": months_total,
+        "proposals": [
+            {"proposal": p, "url": reverse("admin:proposals_proposal_change", args=[p.pk])} for p in proposals
+        ],
+        "proposals_total": proposals_total,
+        "proposals_url": f"{reverse('admin:proposals_proposal_changelist')}?state__exact={State.PENDING}",
         "safeguard_shown": safeguard.get("shown", False),
         "safeguard_open": safeguard.get("open_count", 0),
         "safeguard_url": safeguard.get("list_url", ""),

@@ -29,6 +29,7 @@ from core.admin import ArchivedFilter
 from core.ledger_admin import LedgerImportExportMixin
 from core.permissions import MONTHLY_LEDGER, may_export
 from notify.tests.factories import notify_rows
+from proposals.tests.factories import proposal_rows
 from regions.models import Region
 from regions.scoping import ALL, user_scope
 from reports.jobs import KINDS, job_start
@@ -125,6 +126,7 @@ def build_rows(world, users):
         }
         made.update(casework_rows(w, town))
         made.update(notify_rows(user, town))
+        made.update(proposal_rows(w["child"], user))
         for label, obj in made.items():
             rows.setdefault(label, {})[key] = obj
     return rows

@@ -67,10 +67,13 @@ def test_the_service_itself_refuses_other_without_text(world):
 
 
 def test_a_child_exiting_as_other_still_ends_its_pairing_with_the_exit_as_the_text(world):
-    # child_exit ends the pairing as 其他 (it has no text to pass): the child's exit is the text.
-    child_exit(child=world["a"]["child"], reason="other", on=TODAY)
+    # child_exit ends the pairing as 其他 (it has no text to pass): the child's exit is the text,
+    # the one typed for an exit as 其他, else the exit reason's name.
+    child_exit(child=world["a"]["child"], reason="other", reason_text="随父母迁居", on=TODAY)
     pairing = Pairing.objects.get(pk=world["a"]["pairing"].pk)
-    assert (pairing.end_reason, pairing.end_note, pairing.ended_on) == ("other", "儿童退出：其他", TODAY)
+    assert (pairing.end_reason, pairing.end_note, pairing.ended_on) == ("other", "儿童退出：随父母迁居", TODAY)
+    child_exit(child=world["b"]["child"], reason="died", on=TODAY)
+    assert Pairing.objects.get(pk=world["b"]["pairing"].pk).end_note == "儿童退出：死亡"
 
 
 def test_after_ending_the_last_pairing_the_list_says_so_in_chinese_and_links_the_ended_ones(client, users, world):

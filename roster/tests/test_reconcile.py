@@ -58,7 +58,7 @@ def test_it_reports_each_kind_of_mismatch_with_both_values(case, users):
         ("赵六", "村（社区）", "武当社区", "城内村"),
         # a category of theirs that is none of ours is reported as they wrote it
         ("陈一", "儿童类别", "农村留守儿童", "低保家庭子女"),
-        ("钱七", "状态", "本系统已退出（2024-06-30，迁出）", "对方名单在册"),
+        ("钱七", "状态", "本系统已退出（2024-06-30，户籍迁出）", "对方名单在册"),
     }
 
 

@@ -108,6 +108,7 @@ def test_township_staff_see_every_list_of_their_own_township_with_a_record_visit
         "mothers": 2,  # 妈妈a10 (never visited) and 甲妈妈
         "age_limit": 1,
         "months": 1,
+        "proposals": 0,
     }
     child = world["a"]["child"]
     assert f'href="{reverse("activities:visit_entry")}?child={child.pk}"' in html
@@ -153,8 +154,8 @@ def test_the_query_count_does_not_grow_with_the_rows(client, world, users):
     few = queries()
     fill(world, users, 60)  # more than a list shows
     assert queries() == few
-    # session, user, profile and region, permissions (2), visit intervals, six lists
-    assert few <= 12
+    # session, user, profile and region, permissions (2), visit intervals, seven lists
+    assert few <= 13
 
 
 def test_a_long_list_shows_its_first_50_and_says_how_many_there_are(client, world, users):
