@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "roster",
     "todo",
     "notify",
+    "mothers",
 ]
 
 MIDDLEWARE = [

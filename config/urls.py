@@ -26,4 +26,5 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("safeguarding.urls")),
     path("", include("todo.urls")),
+    path("", include("mothers.urls")),
 ]

@@ -11,7 +11,7 @@ from core.admin import LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, ScopedAutoc
 from core.ledger_admin import LedgerImportExportMixin
 from pairing.picker import MotherPickerView
 
-from .actions import leave_programme, leaving
+from .actions import leave_programme, leaving, mother_account_page
 from .models import Sector, Training, Volunteer, VolunteerTeam
 from .resources import VolunteerResource
 from .services import training_save
@@ -66,7 +66,7 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
         (_("Status"), {"fields": ["status", "left_on", "left_reason"]}),
     ]
     actions = [leave_programme]
-    actions_detail = ["leave_detail"]
+    actions_detail = ["leave_detail", "grant_account"]
 
     def get_urls(self):
         picker = MotherPickerView.as_view(model_admin=self)
@@ -78,6 +78,13 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     @action(description=_("Leave the programme"), url_path="leave", permissions=["change"])
     def leave_detail(self, request, object_id):
         return detail_form_action(self, request, object_id, **leaving(self, request))
+
+    def has_grant_account_permission(self, request, object_id=None):
+        return request.user.is_superuser or request.user.has_perm("regions.manage_staff")
+
+    @action(description=_("Open a caring mother's account"), url_path="grant-account", permissions=["grant_account"])
+    def grant_account(self, request, object_id):
+        return mother_account_page(self, request, object_id)
 
     def get_readonly_fields(self, request, obj=None):
         # Leaving goes through the action, which also ends her pairings.
