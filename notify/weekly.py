@@ -25,8 +25,10 @@ def staff_accounts(region=None):
     """The accounts that get a weekly digest: staff, and caring mothers' own accounts (theirs
     lists their own children, ``notify.digest.digest_for``); ``region``: staff of it and below,
     and mothers serving in it and below."""
-    accounts = get_user_model()._default_manager.filter(is_active=True).filter(
-        Q(staff_profile__isnull=False) | Q(mother_account__isnull=False, is_staff=False)
+    accounts = (
+        get_user_model()
+        ._default_manager.filter(is_active=True)
+        .filter(Q(staff_profile__isnull=False) | Q(mother_account__isnull=False, is_staff=False))
     )
     if region is not None:
         low, high = region.code_range()

@@ -12,8 +12,10 @@ class PairingQuerySet(ScopedQuerySet):
 
     def for_mother(self, mother):
         """Her open pairings only: not the child's earlier ones, with other mothers."""
-        return super().for_mother(mother).filter(
-            ended_on__isnull=True, members__volunteer=mother, members__left_on__isnull=True
+        return (
+            super()
+            .for_mother(mother)
+            .filter(ended_on__isnull=True, members__volunteer=mother, members__left_on__isnull=True)
         )
 
     def open(self):

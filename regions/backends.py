@@ -13,9 +13,9 @@ class StaffModelBackend(ModelBackend):
     def get_user(self, user_id):
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.select_related(
-                "staff_profile__region", "mother_account__volunteer"
-            ).get(pk=user_id)
+            user = user_model._default_manager.select_related("staff_profile__region", "mother_account__volunteer").get(
+                pk=user_id
+            )
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

@@ -15,21 +15,32 @@ def add_mother_modes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0008_trigram_search_indexes'),
+        ("activities", "0008_trigram_search_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalvisit',
-            name='source',
-            field=models.CharField(choices=[('staff', 'staff'), ('mother', 'recorded by the caring mother herself')], default='staff', editable=False, max_length=10, verbose_name='recorded through'),
+            model_name="historicalvisit",
+            name="source",
+            field=models.CharField(
+                choices=[("staff", "staff"), ("mother", "recorded by the caring mother herself")],
+                default="staff",
+                editable=False,
+                max_length=10,
+                verbose_name="recorded through",
+            ),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='source',
-            field=models.CharField(choices=[('staff', 'staff'), ('mother', 'recorded by the caring mother herself')], default='staff', editable=False, max_length=10, verbose_name='recorded through'),
+            model_name="visit",
+            name="source",
+            field=models.CharField(
+                choices=[("staff", "staff"), ("mother", "recorded by the caring mother herself")],
+                default="staff",
+                editable=False,
+                max_length=10,
+                verbose_name="recorded through",
+            ),
         ),
         migrations.RunPython(add_mother_modes, migrations.RunPython.noop),
     ]

@@ -4,7 +4,6 @@ import pytest
 from django.contrib import admin
 
 from children.models import Child
-
 from volunteers.tests.factories import mother_user
 
 from .matrix import ROLES, Matrix, PathMatrix, is_scoped, scoped_admins
