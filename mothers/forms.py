@@ -32,7 +32,9 @@ class MotherLoginForm(AuthenticationForm):
 
 
 class ContactForm(forms.Form):
-    visited_on = forms.DateField(label=_("contact date"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label=_("contact date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     method = forms.ChoiceField(label=_("contact method"), widget=forms.RadioSelect)
     findings = forms.CharField(
         label=_("what was talked about"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})

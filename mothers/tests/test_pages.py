@@ -218,3 +218,8 @@ def test_it_pins_the_queries_of_her_page(signed_in, world, django_assert_max_num
     assert count() == one
     with django_assert_max_num_queries(12):
         signed_in.get(reverse("mothers:index"))
+
+
+def test_it_fills_the_date_as_a_phone_date_input_reads_it(signed_in, world):
+    body = signed_in.get(contact_url(world["a"]["child"])).content.decode()
+    assert f'type="date" name="visited_on" value="{timezone.localdate():%Y-%m-%d}"' in body
