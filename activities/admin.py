@@ -46,12 +46,13 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
     ordering = ["-visited_on", "-id"]  # = an index (issue 16), unique last
     resource_classes = [VisitResource]
     form = VisitAdminForm
-    list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour"]
-    list_filter = [TownshipFilter, "mode", "visited_on", "reassessed_colour"]
+    list_display = ["child", "visited_on", "mode", "visitor_names", "goods_value", "reassessed_colour", "source"]
+    # 记录来源: a caring mother's own records (mothers.views) are found and checked here.
+    list_filter = [TownshipFilter, "mode", "visited_on", "reassessed_colour", "source"]
     search_fields = ["child__name", "child__id_number", "visitors__name", "staff_visitors"]
     list_select_related = ["child", "mode"]
     autocomplete_fields = ["child", "mode", "visitors"]
-    readonly_fields = ["recorded_by"]
+    readonly_fields = ["recorded_by", "source"]
 
     def get_urls(self):
         from django.urls import path

@@ -80,9 +80,23 @@ class Workstation(TimeStamped):
 
 class VisitQuerySet(ScopedQuerySet):
     region_path = "child__region"
+    child_path = "child"
+
+    def for_mother(self, mother):
+        """Her own: visits of her children now that credit her (not other mothers' or staff's)."""
+        return super().for_mother(mother).filter(visitors=mother)
+
+    def by_mother(self):
+        """Contacts a caring mother recorded herself through her account (``Visit.Source.MOTHER``)."""
+        return self.filter(source=Visit.Source.MOTHER)
 
 
 class Visit(TimeStamped):
+    class Source(models.TextChoices):
+        STAFF = "staff", _("staff")
+        #: recorded by the caring mother through her own account (mothers.views.contact)
+        MOTHER = "mother", _("recorded by the caring mother herself")
+
     child = models.ForeignKey(
         "children.Child", verbose_name=_("child"), on_delete=models.PROTECT, related_name="visits"
     )
@@ -116,6 +130,11 @@ class Visit(TimeStamped):
         related_name="+",
     )
     notes = models.TextField(_("notes"), blank=True)
+    #: Who entered it: staff (the admin, the phone page, imports) or the mother herself. Her
+    #: records count as contacts and visits like any other (see docs/mothers.md).
+    source = models.CharField(
+        _("recorded through"), max_length=10, choices=Source.choices, default=Source.STAFF, editable=False
+    )
     #: activities.services.visit_natural_key of child, date, mode and visitors, filled by the
     #: visit service; empty only on the later copies of visits stored twice before it existed.
     natural_key = models.CharField(_("natural key"), max_length=64, unique=True, null=True, editable=False)

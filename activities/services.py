@@ -330,3 +330,25 @@ def activity_save(
     if volunteers is not None:
         activity.volunteers.set(volunteers)
     return activity
+
+
+def visit_record_by_mother(
+    *, mother, child: Child, visited_on: datetime.date, mode: VisitMode, findings: str = "", by
+) -> Visit:
+    """A contact a caring mother records herself through her own account (mothers.views).
+
+    A visit like any other (``visit_save``: the duplicate key, closed months), crediting her,
+    marked ``Visit.Source.MOTHER`` and recorded by her account. Only for a child she is paired
+    with now: any other is refused before anything is written, whatever the page sent.
+    """
+    if not Child.objects.for_user(by).filter(pk=child.pk).exists():
+        raise ValidationError(_("You are not paired with this child now; nothing has been saved."))
+    visit = Visit(
+        child=child,
+        visited_on=visited_on,
+        mode=mode,
+        findings=findings,
+        source=Visit.Source.MOTHER,
+        recorded_by=by,
+    )
+    return visit_save(visit=visit, visitors=[mother], by=by)

@@ -100,6 +100,7 @@ OVERDUE = models.Q(days_overdue__gt=0) | models.Q(last_contact__isnull=True)
 
 class ChildQuerySet(ScopedQuerySet):
     region_path = "region"
+    child_path = ""
 
     def active(self):
         return self.filter(status=Child.Status.ACTIVE)

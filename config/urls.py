@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("safeguarding.urls")),
     path("", include("todo.urls")),
     path("", include("proposals.urls")),
+    path("", include("mothers.urls")),
 ]

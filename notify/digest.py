@@ -64,10 +64,15 @@ def open_mandatory_reports(user, today):
 
 
 def digest_for(user, *, today=None) -> list[tuple[str, int, list[str]]]:
-    """(section title, count, first lines) for ``user``; the 强制报告 section for county admins only."""
+    """(section title, count, first lines) for ``user``; the 强制报告 section for county admins only.
+    A caring mother's own account gets one section: her children overdue (``for_user`` gives her
+    only the children she is paired with now; needs and referrals are the staff's)."""
+    from regions.scoping import is_mother_account
     from safeguarding.models import receives_reports
 
     today = today or timezone.localdate()
+    if is_mother_account(user):
+        return [overdue_children(user, today)]
     sections = [overdue_children, needs_past_due, referrals_awaiting_reply]
     if receives_reports(user):
         sections.append(open_mandatory_reports)

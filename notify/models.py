@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from regions.models import Level
-from regions.scoping import ALL, ScopedQuerySet, scope_covers_level, user_scope
+from regions.scoping import ALL, ScopedQuerySet, scope_covers_level, user_mother, user_scope
 
 
 class MessageKind(models.TextChoices):
@@ -41,10 +41,10 @@ class DeliveryStatus(models.TextChoices):
 
 class MessageQuerySet(models.QuerySet):
     def for_user(self, user):
-        """An account's own messages; a superuser sees all."""
+        """An account's own messages (a caring mother's account too: her reminders); a superuser sees all."""
         scope = user_scope(user)
         if scope is None:
-            return self.none()
+            return self.filter(recipient=user) if user_mother(user) is not None else self.none()
         return self.all() if scope is ALL else self.filter(recipient=user)
 
     def unread(self):

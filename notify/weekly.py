@@ -3,8 +3,12 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from regions.scoping import is_mother_account
 
 from .models import Message, MessageKind
 from .services import notify, preference_for
@@ -18,11 +22,23 @@ def week_start(now) -> datetime.datetime:
 
 
 def staff_accounts(region=None):
-    accounts = get_user_model()._default_manager.filter(is_active=True, staff_profile__isnull=False)
+    """The accounts that get a weekly digest: staff, and caring mothers' own accounts (theirs
+    lists their own children, ``notify.digest.digest_for``); ``region``: staff of it and below,
+    and mothers serving in it and below."""
+    accounts = (
+        get_user_model()
+        ._default_manager.filter(is_active=True)
+        .filter(Q(staff_profile__isnull=False) | Q(mother_account__isnull=False, is_staff=False))
+    )
     if region is not None:
         low, high = region.code_range()
-        accounts = accounts.filter(staff_profile__region__code__gte=low, staff_profile__region__code__lte=high)
-    return accounts.select_related("staff_profile__region__parent", "notify_preference").order_by("username")
+        accounts = accounts.filter(
+            Q(staff_profile__region__code__gte=low, staff_profile__region__code__lte=high)
+            | Q(mother_account__volunteer__region__code__gte=low, mother_account__volunteer__region__code__lte=high)
+        )
+    return accounts.select_related(
+        "staff_profile__region__parent", "mother_account__volunteer__region", "notify_preference"
+    ).order_by("username")
 
 
 def sent_this_week(user, now) -> bool:
@@ -57,6 +73,6 @@ def digest_send(*, user, now, sections) -> Message | None:
         title=_("Weekly to-do digest (%(day)s)") % {"day": day.isoformat()},
         body=digest_text(sections, with_lines=True),
         summary=digest_text(sections, with_lines=False),
-        link="/admin/",
+        link=reverse("mothers:index") if is_mother_account(user) else "/admin/",
     )
     return message

@@ -10,6 +10,15 @@ from regions.scoping import ScopedQuerySet
 
 class PairingQuerySet(ScopedQuerySet):
     region_path = "child__region"
+    child_path = "child"
+
+    def for_mother(self, mother):
+        """Her open pairings only: not the child's earlier ones, with other mothers."""
+        return (
+            super()
+            .for_mother(mother)
+            .filter(ended_on__isnull=True, members__volunteer=mother, members__left_on__isnull=True)
+        )
 
     def open(self):
         return self.filter(ended_on__isnull=True)
@@ -101,6 +110,11 @@ NO_CONTACT_DAYS = 30
 
 class PairingMemberQuerySet(ScopedQuerySet):
     region_path = "pairing__child__region"
+    child_path = "pairing__child"
+
+    def for_mother(self, mother):
+        """Her own current memberships: not the other mothers of a many-to-one pairing."""
+        return super().for_mother(mother).filter(volunteer=mother).current()
 
     def current(self):
         return self.filter(left_on__isnull=True, pairing__ended_on__isnull=True)

@@ -66,7 +66,7 @@ class TransferForm(forms.Form):
     )
     on = forms.DateField(label=_("moved on"), initial=timezone.localdate, widget=DATE)
     end_pairings = forms.TypedChoiceField(
-        label=_("open pairings"),
+        label=_("the open pairings"),
         choices=[("end", _("end them (the mothers stay behind)")), ("keep", _("continue them"))],
         coerce=lambda value: value == "end",
     )

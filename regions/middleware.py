@@ -6,7 +6,8 @@ from django.urls import reverse
 
 
 class MustChangePasswordMiddleware:
-    """A staff account created with a one-time password must set its own before anything else."""
+    """An account created with a one-time password must set its own before anything else: a
+    staff account at the admin's password page, a caring mother's at hers (mothers.views)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -14,6 +15,12 @@ class MustChangePasswordMiddleware:
     def __call__(self, request):
         profile = self._pending_profile(request)
         if profile is None:
+            return self.get_response(request)
+        if getattr(profile, "volunteer_id", None) is not None:  # volunteers.MotherAccount
+            # Her password view clears the flag itself (MotherPasswordChangeView.form_valid).
+            change_url = reverse("mothers:password_change")
+            if request.path not in {change_url, reverse("mothers:logout")}:
+                return redirect(change_url)
             return self.get_response(request)
         change_url = reverse("admin:password_change")
         allowed = {change_url, reverse("admin:password_change_done"), reverse("admin:logout"), reverse("admin:jsi18n")}
@@ -31,7 +38,7 @@ class MustChangePasswordMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        profile = getattr(user, "staff_profile", None)
+        profile = getattr(user, "staff_profile", None) or getattr(user, "mother_account", None)
         return profile if profile is not None and profile.must_change_password else None
 
 

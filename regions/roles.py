@@ -1,4 +1,4 @@
-"""The three staff roles and their permissions, as data (used by the roles data migration).
+"""The roles (staff, and the caring mother's own account) and their permissions, as data.
 
 Codenames only: the migration resolves them against the historical Permission model.
 Deleting is left out on purpose — only superusers delete (nothing about a child is lost).
@@ -11,6 +11,7 @@ ROLE_LABELS = {
     "admin": _("county women's federation admin"),
     "township": _("township staff"),
     "viewer": _("viewer (read only)"),
+    "mother": _("caring mother (own account)"),
 }
 
 REGISTERS = {
@@ -51,6 +52,10 @@ ROLES = {
     + _perms(["view"], {"casework": ["needvisit", "department"]}),
     # 只读: registers and dashboards of their region.
     "viewer": _perms(["view"], REGISTERS) + _perms(["view"], {"closing": ["monthclose"]}) + _perms(["view"], CASEWORK),
+    # 爱心妈妈本人: no model permission at all. She is no staff (the admin refuses her); her pages
+    # (mothers.views) ask for a mother's account, and for_user gives her only the children she
+    # is paired with now (regions.scoping.ScopedQuerySet.for_mother).
+    "mother": [],
 }
 
 

@@ -34,3 +34,39 @@ def leaving(modeladmin, request):
 @admin.action(description=_("Leave the programme"), permissions=["change"])
 def leave_programme(modeladmin, request, queryset):
     return form_action(modeladmin, request, queryset, **leaving(modeladmin, request))
+
+
+def mother_account_page(modeladmin, request, object_id):
+    """The detail action 开通爱心妈妈账号: a confirmation, then the one-time password shown once
+    (never cached, as the staff accounts' page does)."""
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+    from django.template.response import TemplateResponse
+    from django.urls import reverse
+    from django.utils.cache import add_never_cache_headers
+
+    from .services import mother_account_grant
+
+    volunteer = modeladmin.get_queryset(request).filter(pk=object_id).first()
+    if volunteer is None:
+        raise Http404
+    back = reverse("admin:volunteers_volunteer_change", args=[volunteer.pk])
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": gettext("Open an account for %(name)s") % {"name": volunteer.name},
+        "volunteer": volunteer,
+        "opts": modeladmin.opts,
+        "back": back,
+        "login_url": request.build_absolute_uri(reverse("mothers:login")),
+    }
+    if request.method == "POST":
+        try:
+            user, password = mother_account_grant(volunteer=volunteer, by=request.user)
+        except ValidationError as error:
+            context["errors"] = error.messages
+        else:
+            context.update(account=user, password=password)
+    response = TemplateResponse(request, "volunteers/mother_account.html", context)
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+    return response

@@ -11,7 +11,7 @@ from core.admin import LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, ScopedAutoc
 from core.ledger_admin import LedgerImportExportMixin
 from pairing.picker import MotherPickerView
 
-from .actions import leave_programme, leaving
+from .actions import leave_programme, leaving, mother_account_page
 from .filters import NoContactFilter, with_work_columns
 from .models import Sector, Training, Volunteer, VolunteerTeam, row_count
 from .resources import VolunteerResource
@@ -84,7 +84,7 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
         (_("Status"), {"fields": ["status", "left_on", "left_reason"]}),
     ]
     actions = [leave_programme]
-    actions_detail = ["leave_detail"]
+    actions_detail = ["leave_detail", "grant_account"]
     actions_list = [*LedgerImportExportMixin.actions_list, "work_book"]
 
     def get_urls(self):
@@ -122,6 +122,13 @@ class VolunteerAdmin(LedgerImportExportMixin, ScopedAdmin):
     @admin.display(description=_("trainings attended"))
     def trainings_display(self, obj):
         return obj.trainings_attended
+
+    def has_grant_account_permission(self, request, object_id=None):
+        return request.user.is_superuser or request.user.has_perm("regions.manage_staff")
+
+    @action(description=_("Open a caring mother's account"), url_path="grant-account", permissions=["grant_account"])
+    def grant_account(self, request, object_id):
+        return mother_account_page(self, request, object_id)
 
     def get_readonly_fields(self, request, obj=None):
         # Leaving goes through the action, which also ends her pairings.

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,10 @@ def row_count(rows) -> models.Subquery:
 
 class VolunteerQuerySet(ScopedQuerySet):
     region_path = "region"
+
+    def for_mother(self, mother):
+        """Herself only: a mother's account sees no other mother, not even her child's others."""
+        return self.filter(pk=mother.pk)
 
     def active(self):
         return self.filter(status=Volunteer.Status.ACTIVE)
@@ -203,3 +208,33 @@ class Training(TimeStamped):
 
     def __str__(self):
         return self.title
+
+
+class MotherAccount(models.Model):
+    """A caring mother's own sign-in (role ``mother``): she acts as ``volunteer`` and sees only
+    the children she is paired with now (``regions.scoping.ScopedQuerySet.for_mother``).
+
+    Given by ``volunteers.services.mother_account_grant``. The user is never staff: the admin
+    refuses it, and her pages are ``mothers.views``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="mother_account"
+    )
+    volunteer = models.OneToOneField(
+        Volunteer, verbose_name=_("caring mother"), on_delete=models.PROTECT, related_name="account"
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("caring mother's account")
+        verbose_name_plural = _("caring mothers' accounts")
+
+    def __str__(self):
+        return f"{self.user} → {self.volunteer}"

@@ -4,10 +4,17 @@ import pytest
 from django.contrib import admin
 
 from children.models import Child
+from volunteers.tests.factories import mother_user
 
 from .matrix import ROLES, Matrix, PathMatrix, is_scoped, scoped_admins
 
 SCOPED = scoped_admins(admin.site)
+
+
+@pytest.fixture
+def users(users, world):
+    """The staff roles and the caring mother's own account (township A's 甲妈妈)."""
+    return {**users, "mother": mother_user(world["a"]["mother"])}
 
 
 def test_it_derives_scoped_and_shared_admins_from_the_querysets():

@@ -22,3 +22,14 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
     sector = factory.LazyFunction(lambda: Sector.objects.get(name="教师"))
     # Months count a mother from the day she joined (else was registered): well before tests' months.
     joined_on = datetime.date(2024, 1, 1)
+
+
+def mother_user(volunteer, *, must_change_password=False):
+    """A caring mother's own account (role ``mother``), through the service that gives them."""
+    from volunteers.models import MotherAccount
+    from volunteers.services import mother_account_grant
+
+    user, _password = mother_account_grant(volunteer=volunteer, by=None)
+    MotherAccount.objects.filter(user=user).update(must_change_password=must_change_password)
+    user.refresh_from_db()
+    return user

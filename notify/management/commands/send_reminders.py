@@ -47,6 +47,13 @@ class Command(ChineseCommand):
             % {"sent": sent, "retried": retried}
         )
 
+    @staticmethod
+    def _place(user) -> str:
+        profile = getattr(user, "staff_profile", None)
+        if profile is not None:
+            return region_label(profile.region)
+        return _("caring mother %(name)s") % {"name": user.mother_account.volunteer.name}
+
     def _print(self, user, sections, *, due, done):
         preference = preference_for(user)
         when = _("%(weekday)s %(hour)02d:00") % {
@@ -55,7 +62,7 @@ class Command(ChineseCommand):
         }
         state = _("already sent this week") if done else (_("due now") if due else _("not due now"))
         self.stdout.write(
-            f"{user.get_username()}（{region_label(user.staff_profile.region)}）："
+            f"{user.get_username()}（{self._place(user)}）："
             + _("every %(when)s, %(state)s") % {"when": when, "state": state}
         )
         for title, count, lines in sections:
