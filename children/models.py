@@ -115,7 +115,9 @@ def next_due_within(first: datetime.date | None, last: datetime.date | None) -> 
     branches = []
     for colour, days in VisitPolicy.intervals().items():
         interval = datetime.timedelta(days=days)
-        branch = models.Q(card_colour=colour, last_visited_on__isnull=False)
+        branch = models.Q(card_colour=colour)
+        if first is None and last is None:
+            branch &= models.Q(last_visited_on__isnull=False)
         if first is not None:
             branch &= models.Q(last_visited_on__gte=first - interval)
         if last is not None:
@@ -127,10 +129,20 @@ def next_due_within(first: datetime.date | None, last: datetime.date | None) -> 
     return condition
 
 
+def never_visited() -> models.Q:
+    """Children with no visit, on the stored schedule. Spelt per card colour (every child has one
+    of the three, a constraint says) so that each branch is one exact range of the index: a bare
+    ``last_visited_on IS NULL`` would read the index's whole range of active children."""
+    condition = models.Q(pk__in=[])
+    for colour in CardColour.values:
+        condition |= models.Q(card_colour=colour, last_visited_on__isnull=True)
+    return condition
+
+
 def overdue_condition(today: datetime.date | None = None) -> models.Q:
     """``OVERDUE`` on the stored schedule: due before ``today`` (today), or never visited."""
     today = today or timezone.localdate()
-    return models.Q(last_visited_on__isnull=True) | next_due_within(None, today - datetime.timedelta(days=1))
+    return never_visited() | next_due_within(None, today - datetime.timedelta(days=1))
 
 
 class ChildQuerySet(ScopedQuerySet):

@@ -27,6 +27,7 @@ from children.models import (
     COLOUR_RANK,
     OVERDUE,
     Child,
+    never_visited,
     next_due_within,
     schedule_is_stored,
 )
@@ -57,7 +58,7 @@ def visits_due(user, today):
     """Active children overdue (never visited counts) or due within ``DUE_SOON_DAYS`` days: the
     overdue first, red cards first among them (as the phone's overdue list), then the longest overdue."""
     if schedule_is_stored(today):  # on the stored last visit: index ranges (next_due_within)
-        due = Q(last_visited_on__isnull=True) | next_due_within(None, today + datetime.timedelta(days=DUE_SOON_DAYS))
+        due = never_visited() | next_due_within(None, today + datetime.timedelta(days=DUE_SOON_DAYS))
     else:
         due = OVERDUE | Q(days_overdue__gte=-DUE_SOON_DAYS)
     return (
