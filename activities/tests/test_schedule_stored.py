@@ -17,7 +17,7 @@ from activities.models import Visit, VisitMode
 from activities.schedule import schedule_drift, schedule_refresh_all, schedule_visits
 from activities.services import visit_record
 from activities.tests.test_visit_entry import ENTRY, post_data
-from children.models import Child
+from children.models import CardColour, Child
 from closing import services as closing
 from core.tests.ledger_helpers import counts, import_bytes, xlsx
 
@@ -246,4 +246,7 @@ def test_on_postgresql_the_overdue_filter_is_an_index_scan(query, users, world):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "child_visit_schedule" in plan, plan
+    # The dates bound the index read (not only a filter over every active child's entry).
+    bounds = [line for line in plan.splitlines() if "Index Cond" in line and "last_visited_on" in line]
+    assert len(bounds) >= len(CardColour.values), plan
     assert "activities_visit" not in plan, plan
