@@ -107,13 +107,13 @@ def schedule_is_stored(today: datetime.date | None) -> bool:
     return today is None or today >= timezone.localdate()
 
 
-def next_due_within(first: datetime.date | None, last: datetime.date | None) -> models.Q:
+def next_due_within(first: datetime.date | None, last: datetime.date | None, intervals=None) -> models.Q:
     """Children visited whose next visit is due from ``first`` to ``last`` (both included; None:
     open), on the stored ``last_visited_on``: one range of the ``child_visit_schedule`` index
     (status, card colour, last visited) per card colour, so the database reads only the rows it
     returns. Never visited is not included (see ``overdue_condition``)."""
     branches = []
-    for colour, days in VisitPolicy.intervals().items():
+    for colour, days in (intervals or VisitPolicy.intervals()).items():
         interval = datetime.timedelta(days=days)
         branch = models.Q(card_colour=colour)
         if first is None and last is None:
@@ -139,10 +139,10 @@ def never_visited() -> models.Q:
     return condition
 
 
-def overdue_condition(today: datetime.date | None = None) -> models.Q:
+def overdue_condition(today: datetime.date | None = None, intervals=None) -> models.Q:
     """``OVERDUE`` on the stored schedule: due before ``today`` (today), or never visited."""
     today = today or timezone.localdate()
-    return never_visited() | next_due_within(None, today - datetime.timedelta(days=1))
+    return never_visited() | next_due_within(None, today - datetime.timedelta(days=1), intervals)
 
 
 class ChildQuerySet(ScopedQuerySet):
@@ -209,7 +209,7 @@ class ChildQuerySet(ScopedQuerySet):
         )
         return self.annotate(last_contact=models.Subquery(last, output_field=models.DateField()))
 
-    def with_visit_schedule(self, *, today: datetime.date | None = None, colour: str = "card_colour"):
+    def with_visit_schedule(self, *, today: datetime.date | None = None, colour: str = "card_colour", intervals=None):
         """Annotate last contact, next due date and days overdue, computed in the database.
 
         Never visited counts as due today (and as overdue, see ``overdue``). ``days_overdue``
@@ -219,7 +219,7 @@ class ChildQuerySet(ScopedQuerySet):
         schedule as it stood then, even with visits entered late.
         """
         today = today or timezone.localdate()
-        intervals = VisitPolicy.intervals()
+        intervals = intervals or VisitPolicy.intervals()
         interval = models.Case(
             *[models.When(models.Q(**{colour: card}), then=models.Value(days)) for card, days in intervals.items()],
             default=models.Value(max(intervals.values())),
@@ -241,8 +241,9 @@ class ChildQuerySet(ScopedQuerySet):
 
     def overdue(self, *, today: datetime.date | None = None):
         """Active children past their next-due date; never visited counts as overdue."""
-        scheduled = self.active().with_visit_schedule(today=today)
-        return scheduled.filter(overdue_condition(today) if schedule_is_stored(today) else OVERDUE)
+        intervals = VisitPolicy.intervals()  # read once for the annotation and the condition
+        scheduled = self.active().with_visit_schedule(today=today, intervals=intervals)
+        return scheduled.filter(overdue_condition(today, intervals) if schedule_is_stored(today) else OVERDUE)
 
     def unpaired(self):
         """Active children without an open pairing."""

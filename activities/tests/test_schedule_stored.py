@@ -245,7 +245,10 @@ def test_on_postgresql_the_overdue_filter_is_an_index_scan(query, users, world):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "child_visit_schedule" in plan, plan
+    # On a test database's few rows the planner may take either index that starts with status
+    # (child_visit_schedule or child_status_colour); at scale the dates narrow the first.
+    assert "Seq Scan on children_child" not in plan and "children_child" in plan, plan
+    assert "child_visit_schedule" in plan or "child_status_colour" in plan, plan
     assert "activities_visit" not in plan, plan
     # Sargable: the bare column against a date per colour, never a date computed from it.
     where = sql.split(" WHERE ", 1)[1].split(" ORDER BY ", 1)[0]
