@@ -11,7 +11,7 @@ from volunteers.models import Volunteer
 from .forms import ActivityAdminForm, VisitAdminForm
 from .models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
 from .resources import ActivityResource, VisitResource
-from .services import activity_save, visit_save
+from .services import activity_save, visit_delete, visit_save
 
 
 @admin.register(VisitMode)
@@ -79,6 +79,13 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
             correction_reason=form.cleaned_data.get("correction_reason") or "",
             by=request.user,
         )
+
+    def delete_model(self, request, obj):
+        visit_delete(visit=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for visit in queryset:
+            visit_delete(visit=visit, by=request.user)
 
     #: A word naming at most this many children in scope and this many mothers is searched from
     #: them: their visits through the child and visitor indexes, only those sorted. A commoner

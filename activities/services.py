@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from children.models import Child
@@ -16,6 +17,7 @@ from reports import summary
 from safeguarding.services import require_photo_consent
 
 from .models import Activity, Visit, VisitMode, VisitPhoto
+from .schedule import schedule_refresh
 
 #: The reason recorded on a card change that came from a visit's reassessment.
 REASSESSMENT_REASON = "走访评估"
@@ -127,15 +129,19 @@ def visit_save(
     """
     visitors = list(visitors)
     visit_check_visitors(visit=visit, visitors=visitors, by=by)
+    child_before, assessed_before = None, ""
     if visit.pk is None:
         visit.recorded_by = visit.recorded_by or by
         visit.entry_token = entry_token
-        assessed_before = ""
     else:
-        assessed_before = Visit.objects.filter(pk=visit.pk).values_list("reassessed_colour", flat=True).first()
+        stored = Visit.objects.filter(pk=visit.pk).values_list("child_id", "reassessed_colour").first()
+        child_before, assessed_before = stored or (None, "")
     changed_since = summary.earlier(Visit, visit, "visited_on")
     visit.natural_key = _key_of(visit, visitors)
     visit.full_clean(exclude=["natural_key", "entry_token"], validate_unique=False)
+    if visit.visited_on > timezone.localdate():
+        # Also what lets the stored schedule (Child.last_visited_on) stand for today.
+        raise ValidationError({"visited_on": _("The visit date cannot be in the future.")}, code="future")
     existing = visit_find_duplicate(visit=visit, visitors=visitors, entry_token=entry_token)
     if existing is not None:
         raise DuplicateVisit(existing)
@@ -151,8 +157,11 @@ def visit_save(
             visit.pk = None
         raise DuplicateVisit(existing) from None
     visit.visitors.set(visitors)
+    schedule_refresh(child_ids=[visit.child_id, child_before])
     child = visit.child
     summary.child_changed(child, changed_since)
+    if child_before and child_before != visit.child_id:  # moved to another child: the first one's months too
+        summary.child_changed(Child.objects.get(pk=child_before), summary.DAWN)
     # Only a new or changed assessment moves the card: re-saving an old visit must not undo
     # a colour changed since.
     assessed = visit.reassessed_colour if visit.reassessed_colour != assessed_before else ""
@@ -165,6 +174,29 @@ def visit_save(
             by=by,
         )
     return visit
+
+
+#: The correction reason of a visit in a closed month deleted in the admin (superusers only).
+DELETE_REASON = "超级管理员删除"
+
+
+@transaction.atomic
+def visit_delete(*, visit: Visit, correction_reason: str = DELETE_REASON, by=None) -> None:
+    """Delete a visit (the admin lets only superusers; its history stays). In a closed month it
+    is a correction, as a change is. The child's stored schedule moves back if it was the latest."""
+    from closing.services import corrections_record
+
+    stored = Visit.objects.select_related("child__region", "mode").get(pk=visit.pk)
+    corrections_record(
+        places={(stored.child.region, stored.visited_on)},
+        record=f"{stored.child.name} {stored.visited_on:%Y-%m-%d} {stored.mode}",
+        change=str(_("visit deleted")),
+        reason=correction_reason,
+        by=by,
+    )
+    stored.delete()
+    schedule_refresh(child_ids=[stored.child_id])
+    summary.child_changed(stored.child, stored.visited_on)
 
 
 def _reassessment_reason(visit: Visit, reassessment_reason: str, correction_reason: str) -> str:

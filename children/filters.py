@@ -1,11 +1,14 @@
 """Changelist filters for children: visit status by card colour, pairing status, age limit."""
 
+import datetime
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import OVERDUE
+from .models import next_due_within, overdue_condition
 
 #: Children due within this many days count as "due soon".
 DUE_SOON_DAYS = 7
@@ -32,15 +35,17 @@ class VisitStatusFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        never = Q(last_contact__isnull=True)
+        # On the stored last visit (children.models.next_due_within): index ranges, no
+        # per-child look at the visits.
+        today, day = timezone.localdate(), datetime.timedelta(days=1)
         conditions = {
-            self.OVERDUE: OVERDUE,
-            self.DUE_SOON: Q(days_overdue__lte=0, days_overdue__gte=-DUE_SOON_DAYS) & ~never,
-            self.ON_SCHEDULE: Q(days_overdue__lt=-DUE_SOON_DAYS) & ~never,
+            self.OVERDUE: lambda: overdue_condition(today),
+            self.DUE_SOON: lambda: next_due_within(today, today + DUE_SOON_DAYS * day),
+            self.ON_SCHEDULE: lambda: next_due_within(today + (DUE_SOON_DAYS + 1) * day, None),
         }
         if self.value() not in conditions:
             return queryset
-        return _scheduled(queryset).active().filter(conditions[self.value()])
+        return _scheduled(queryset).active().filter(conditions[self.value()]())
 
 
 class PairingStatusFilter(admin.SimpleListFilter):

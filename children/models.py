@@ -95,7 +95,54 @@ def _past_age_limit(on: datetime.date) -> models.Q:
 
 
 #: Overdue, on a queryset annotated by ``with_visit_schedule``: past due, or never visited.
+#: Computed per row; where the stored schedule serves (``schedule_is_stored``), filter by
+#: ``overdue_condition``, which an index serves.
 OVERDUE = models.Q(days_overdue__gt=0) | models.Q(last_contact__isnull=True)
+
+
+def schedule_is_stored(today: datetime.date | None) -> bool:
+    """Whether ``Child.last_visited_on`` is the last contact as of ``today``: on today (None) or
+    later, since the visit service refuses visits dated after today. For a day in the past the
+    visits are read (``with_last_contact``)."""
+    return today is None or today >= timezone.localdate()
+
+
+def next_due_within(first: datetime.date | None, last: datetime.date | None, intervals=None) -> models.Q:
+    """Children visited whose next visit is due from ``first`` to ``last`` (both included; None:
+    open), on the stored ``last_visited_on``: one range of the ``child_visit_schedule`` index
+    (status, card colour, last visited) per card colour, so the database reads only the rows it
+    returns. Never visited is not included (see ``overdue_condition``)."""
+    branches = []
+    for colour, days in (intervals or VisitPolicy.intervals()).items():
+        interval = datetime.timedelta(days=days)
+        branch = models.Q(card_colour=colour)
+        if first is None and last is None:
+            branch &= models.Q(last_visited_on__isnull=False)
+        if first is not None:
+            branch &= models.Q(last_visited_on__gte=first - interval)
+        if last is not None:
+            branch &= models.Q(last_visited_on__lte=last - interval)
+        branches.append(branch)
+    condition = branches[0]
+    for branch in branches[1:]:
+        condition |= branch
+    return condition
+
+
+def never_visited() -> models.Q:
+    """Children with no visit, on the stored schedule. Spelt per card colour (every child has one
+    of the three, a constraint says) so that each branch is one exact range of the index: a bare
+    ``last_visited_on IS NULL`` would read the index's whole range of active children."""
+    condition = models.Q(pk__in=[])
+    for colour in CardColour.values:
+        condition |= models.Q(card_colour=colour, last_visited_on__isnull=True)
+    return condition
+
+
+def overdue_condition(today: datetime.date | None = None, intervals=None) -> models.Q:
+    """``OVERDUE`` on the stored schedule: due before ``today`` (today), or never visited."""
+    today = today or timezone.localdate()
+    return never_visited() | next_due_within(None, today - datetime.timedelta(days=1), intervals)
 
 
 class ChildQuerySet(ScopedQuerySet):
@@ -147,19 +194,23 @@ class ChildQuerySet(ScopedQuerySet):
         )
 
     def with_last_contact(self, *, today: datetime.date):
-        """Annotate ``last_contact``, the latest visit on or before ``today``: one index probe per
+        """Annotate ``last_contact``, the latest visit on or before ``today``: the stored
+        ``last_visited_on`` where it serves (``schedule_is_stored``), else one index probe per
         child (``visit_child_latest``). Alone, for counting over many children (reports.indicators),
         where ``with_visit_schedule``'s derived columns would repeat the subquery."""
-        from activities.models import Visit
+        if schedule_is_stored(today):
+            return self.annotate(last_contact=models.F("last_visited_on"))
+        from activities.schedule import schedule_visits
 
         last = (
-            Visit.objects.filter(child=models.OuterRef("pk"), visited_on__lte=today)
+            schedule_visits()
+            .filter(child=models.OuterRef("pk"), visited_on__lte=today)
             .order_by("-visited_on")
             .values("visited_on")[:1]
         )
         return self.annotate(last_contact=models.Subquery(last, output_field=models.DateField()))
 
-    def with_visit_schedule(self, *, today: datetime.date | None = None, colour: str = "card_colour"):
+    def with_visit_schedule(self, *, today: datetime.date | None = None, colour: str = "card_colour", intervals=None):
         """Annotate last contact, next due date and days overdue, computed in the database.
 
         Never visited counts as due today (and as overdue, see ``overdue``). ``days_overdue``
@@ -169,7 +220,7 @@ class ChildQuerySet(ScopedQuerySet):
         schedule as it stood then, even with visits entered late.
         """
         today = today or timezone.localdate()
-        intervals = VisitPolicy.intervals()
+        intervals = intervals or VisitPolicy.intervals()
         interval = models.Case(
             *[models.When(models.Q(**{colour: card}), then=models.Value(days)) for card, days in intervals.items()],
             default=models.Value(max(intervals.values())),
@@ -191,7 +242,9 @@ class ChildQuerySet(ScopedQuerySet):
 
     def overdue(self, *, today: datetime.date | None = None):
         """Active children past their next-due date; never visited counts as overdue."""
-        return self.active().with_visit_schedule(today=today).filter(OVERDUE)
+        intervals = VisitPolicy.intervals()  # read once for the annotation and the condition
+        scheduled = self.active().with_visit_schedule(today=today, intervals=intervals)
+        return scheduled.filter(overdue_condition(today, intervals) if schedule_is_stored(today) else OVERDUE)
 
     def unpaired(self):
         """Active children without an open pairing."""
@@ -360,9 +413,15 @@ class Child(TimeStamped):
     # child was registered. A month counts the child only from here on.
     entered_on = models.DateField(_("date entered"), default=timezone.localdate)
     notes = models.TextField(_("notes"), blank=True)
+    #: The date of the latest visit that counts (``activities.schedule.schedule_visits``), kept
+    #: by the visit service (``activities.schedule.schedule_refresh``) and by nothing else;
+    #: ``check_visit_schedule`` reports children where it differs from the visits.
+    last_visited_on = models.DateField(_("last visited on"), null=True, blank=True, editable=False)
 
     objects = ChildQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at", "name_pinyin"], m2m_fields=[difficulties])
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "name_pinyin", "last_visited_on"], m2m_fields=[difficulties]
+    )
 
     class Meta:
         verbose_name = _("child")
@@ -439,7 +498,11 @@ class Child(TimeStamped):
                 violation_error_message=_("Unknown household registration type."),
             ),
         ]
-        indexes = [models.Index(fields=["status", "card_colour"], name="child_status_colour")]
+        indexes = [
+            models.Index(fields=["status", "card_colour"], name="child_status_colour"),
+            # The overdue list and counts (``next_due_within``): per colour, a range of dates.
+            models.Index(fields=["status", "card_colour", "last_visited_on"], name="child_visit_schedule"),
+        ]
         permissions = [("view_full_identity", _("Can view full ID and phone numbers"))]
 
     def __str__(self):
@@ -462,7 +525,20 @@ class Child(TimeStamped):
 
     def save(self, *args, **kwargs):
         self.fill_derived()
+        fresh = self._state.adding or self.pk is None or args or kwargs.get("force_insert")
+        if not fresh and kwargs.get("update_fields") is None:
+            # ``last_visited_on`` belongs to the visit service: a form or an import that loaded
+            # the child before a visit was saved must not write its stale copy back.
+            kwargs["update_fields"] = self._fields_saved_by_forms()
         super().save(*args, **kwargs)
+
+    def _fields_saved_by_forms(self) -> list[str]:
+        deferred = self.get_deferred_fields()
+        return [
+            f.name
+            for f in self._meta.concrete_fields
+            if not f.primary_key and f.attname not in deferred and f.name != "last_visited_on"
+        ]
 
     def get_absolute_url(self):
         return reverse("children:profile", args=[self.pk])

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from activities.models import Activity, ActivityType, Course, Visit, VisitMode, Workstation
+from activities.schedule import schedule_refresh_all
 from activities.services import visit_natural_key
 from children.models import CardChange, CardColour, Child, ChildCategory, DifficultyType
 from core.bulk import insert_objects, insert_rows
@@ -407,6 +408,8 @@ class Generator:
             ["visit_id", "volunteer_id"],
             [(visit_id, vid) for visit_id, vid in zip(ids, visitor_ids, strict=True) if vid is not None],
         )
+        # COPY skips the visit service, which keeps each child's stored last visit: set it here.
+        schedule_refresh_all()
 
     def activities(self, county, townships):
         types = list(ActivityType.objects.all())

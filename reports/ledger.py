@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable
 from contextlib import contextmanager
 
 from django.db import models, transaction
-from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, TextField, Value
+from django.db.models import CharField, Count, F, FilteredRelation, OuterRef, Q, Subquery, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractDay, ExtractMonth
 from django.utils import timezone
 
@@ -323,20 +323,21 @@ class LedgerRows:
 
     def pairings(self):
         as_of = self.as_of
+        # The pairing open at the month's end (the latest started, should two overlap), joined
+        # once: its start and its mothers read the joined row. As annotations, each reference
+        # would repeat the lookup (three per child).
         open_then = Pairing.objects.open_on(as_of).filter(child=OuterRef("pk")).order_by("-started_on", "-pk")
+        pairing_then = FilteredRelation("pairings", condition=Q(pairings__pk=Subquery(open_then.values("pk")[:1])))
         members = (
             PairingMember.objects.serving_on(as_of)
-            .filter(pairing=OuterRef("pairing_then"))
+            .filter(pairing=OuterRef("pairing_then__pk"))
             .order_by("-role", "joined_on", "pk")
         )
         visits = Visit.objects.filter(child=OuterRef("pk"), visited_on__range=(self.month, self.end))
         goods = visits.order_by().values("child").annotate(total=Sum("goods_value")).values("total")
         return (
             self._on_books()
-            .annotate(
-                pairing_then=Subquery(open_then.values("pk")[:1]),
-                started_on=Subquery(open_then.values("started_on")[:1]),
-            )
+            .annotate(pairing_then=pairing_then, started_on=F("pairing_then__started_on"))
             .annotate(
                 mothers=ListOf(members.values(v=F("volunteer__name"))),
                 phones=ListOf(members.values(v=F("volunteer__phone"))),

@@ -20,7 +20,16 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import Need, Referral
 from children.filters import DUE_SOON_DAYS, AgeLimitFilter, VisitStatusFilter
-from children.models import AGE_LIMIT, AGE_LIMITS_BY_CATEGORY, COLOUR_RANK, OVERDUE, Child
+from children.models import (
+    AGE_LIMIT,
+    AGE_LIMITS_BY_CATEGORY,
+    COLOUR_RANK,
+    OVERDUE,
+    Child,
+    never_visited,
+    next_due_within,
+    schedule_is_stored,
+)
 from closing.models import MonthClose, MonthState
 from pairing.models import NO_CONTACT_DAYS, PairingMember  # noqa: F401 - the list's figure, named here too
 from proposals.models import Kind, Proposal, State
@@ -46,11 +55,15 @@ def is_township_staff(user) -> bool:
 def visits_due(user, today):
     """Active children overdue (never visited counts) or due within ``DUE_SOON_DAYS`` days: the
     overdue first, red cards first among them (as the phone's overdue list), then the longest overdue."""
+    if schedule_is_stored(today):  # on the stored last visit: index ranges (next_due_within)
+        due = never_visited() | next_due_within(None, today + datetime.timedelta(days=DUE_SOON_DAYS))
+    else:
+        due = OVERDUE | Q(days_overdue__gte=-DUE_SOON_DAYS)
     return (
         Child.objects.for_user(user)
         .active()
         .with_visit_schedule(today=today)
-        .filter(OVERDUE | Q(days_overdue__gte=-DUE_SOON_DAYS))
+        .filter(due)
         .annotate(
             todo_overdue=Case(When(OVERDUE, then=Value(0)), default=Value(1)),
             colour_rank=COLOUR_RANK,

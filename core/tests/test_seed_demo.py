@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from activities.models import Activity, Visit
+from activities.schedule import schedule_drift
 from children.models import Child, ChildCategory
 from core.demo import SCALES, DemoSize, Generator
 from core.idnumber import parse_id_number
@@ -29,6 +30,8 @@ def test_seed_demo_builds_the_district_of_the_report(db, capsys):
         info = parse_id_number(child.id_number)
         assert (info.gender, info.birth_date) == (child.gender, child.birth_date)
     assert Child.history.count() == 150 and Visit.history.count() == Visit.objects.count()
+    # Visits go in by COPY, below the visit service: each child's stored last visit is set after.
+    assert schedule_drift() == (0, []) and Child.objects.filter(last_visited_on__isnull=False).exists()
     out = capsys.readouterr().out
     assert "lishi_admin" in out and "binhe_staff" in out
 

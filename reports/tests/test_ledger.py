@@ -216,6 +216,28 @@ def test_mothers_are_listed_lead_first_then_in_the_order_they_joined(casebook, u
     assert masked[8] == "、\n".join(["139" + "*" * 8] * 3)
 
 
+def test_the_pairing_open_at_the_months_end_is_the_latest_started_of_two_that_overlap(casebook, users):
+    r = casebook["regions"]
+    child = ChildFactory(region=r["village_a1"], name="戊童")
+    old = PairingFactory(child=child, started_on=D(2024, 3, 1), ended_on=D(2025, 2, 10))  # ended late
+    PairingMemberFactory(pairing=old, volunteer=VolunteerFactory(region=r["town_a"], name="旧妈妈"))
+    new = PairingFactory(child=child, started_on=D(2025, 1, 15))
+    PairingMemberFactory(pairing=new, volunteer=VolunteerFactory(region=r["town_a"], name="新妈妈"))
+
+    row = _pairing_row(build(user=users["admin"]), "戊童")
+    assert (row[7], row[9]) == ("新妈妈", datetime.datetime(2025, 1, 15))
+    unpaired = _pairing_row(build(user=users["admin"]), "红童")  # listed too, with no pairing
+    assert not unpaired[7] and unpaired[9] is None
+
+
+def test_the_pairing_sheet_looks_up_each_childs_open_pairing_once(casebook, users):
+    sql = str(ledger.LedgerRows.for_month(JAN, user=users["admin"]).pairings().query)
+    # One look-up (the join's condition), which the start date and the mothers' lists read.
+    assert sql.count('FROM "pairing_pairing"') == 1, sql
+    assert sql.count('JOIN "pairing_pairing"') == 1, sql
+    assert sql.count('"pairing_pairingmember"') == 2  # the mothers' names and phones
+
+
 def test_the_months_visits_are_one_line_each_in_date_order_with_their_goods(casebook, users):
     child = casebook["a"]["child"]
     phone_call = VisitMode.objects.get(name="电话")
