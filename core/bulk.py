@@ -89,13 +89,22 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, with_ids: bool 
     return ids
 
 
+def fill_derived(objs: list) -> None:
+    """What save() computes from other fields (a child's or mother's pinyin, for search): COPY
+    and ``bulk_create`` skip save(), so every bulk path here calls this first."""
+    for obj in objs:
+        if hasattr(obj, "fill_derived"):
+            obj.fill_derived()
+
+
 def insert_objects(objs: list) -> list:
     """``bulk_create`` for unsaved instances of one model, through ``insert_rows`` (COPY on
-    PostgreSQL); the instances get their primary keys."""
+    PostgreSQL); the instances get their primary keys and what save() derives."""
     objs = list(objs)
     if not objs:
         return objs
     model = type(objs[0])
+    fill_derived(objs)
     if not copies():
         return model.objects.bulk_create(objs, BATCH)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
@@ -117,6 +126,7 @@ def insert_with_history(objs: list, *, user=None, reason: str = "") -> list:
         return objs
     model = type(objs[0])
     if not copies():
+        fill_derived(objs)
         return bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user, default_change_reason=reason)
     insert_objects(objs)
     history = get_history_manager_for_model(model).model

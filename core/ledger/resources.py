@@ -533,10 +533,7 @@ class LedgerResource(resources.ModelResource):
         are written there too, with the importing user and reason as ``record_by_importer``
         gives a single save.
         """
-        instances = [plan.instance for plan in plans]
-        for instance in instances:  # what save() would have computed (a child's pinyin, …)
-            if hasattr(instance, "fill_derived"):
-                instance.fill_derived()
+        instances = [plan.instance for plan in plans]  # core.bulk fills what save() derives (pinyin, …)
         created = insert_with_history(instances, user=self.user, reason=IMPORT_REASON)
         figures_changed_by(created)
         return created

@@ -175,7 +175,7 @@ def test_on_sqlite_an_import_waits_for_the_job_worker_instead_of_failing(tmp_pat
     """The cause, on a real SQLite file: with SQLite's default a write after a read fails at once
     while another connection writes; with the project's settings it waits and succeeds."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URL"},  # a replica needs PostgreSQL
         "DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "PYTHONPATH": str(django_settings.BASE_DIR),

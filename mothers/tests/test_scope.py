@@ -42,7 +42,10 @@ NO_ROWS = {"activities.visitphoto", "regions.regionalias", "safeguarding.alert"}
 
 @pytest.fixture
 def rows(world, users):
+    from reports.summary import refresh_figures
+
     build_rows(world, users)
+    refresh_figures(full=True)  # the stored per-township figures (reports.RegionMonthFigures)
     return world
 
 
