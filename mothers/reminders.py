@@ -1,20 +1,14 @@
 """A caring mother's reminders: her children now who are due for a contact or past it.
 
-The same schedule as the staff's overdue list (``Child.objects.with_visit_schedule``: the
-interval of the card colour after the last contact, whoever recorded it, never contacted
-counting as due today), so her page, her weekly digest and the township's 待办 agree.
+The township's 待办 list itself (``todo.lists.visits_due``): ``for_user`` gives a mother's
+account only the children she is paired with now, so her page, her weekly digest and the
+township's 待办 share one definition of "due" (the interval of the card colour after the last
+contact, whoever recorded it; never contacted counts as due), and one order.
 """
 
-from children.filters import DUE_SOON_DAYS
+from todo.lists import visits_due
 
 
-def is_reminder(child) -> bool:
-    """Due within ``DUE_SOON_DAYS`` days, due today, past due or never contacted."""
-    return child.last_contact is None or child.days_overdue >= -DUE_SOON_DAYS
-
-
-def mother_reminders(children, *, today) -> list:
-    """Of ``children`` (annotated by ``with_visit_schedule(today=today)``), those to contact soon,
-    the most overdue first."""
-    due = [child for child in children if is_reminder(child)]
-    return sorted(due, key=lambda c: (c.last_contact is not None, -(c.days_overdue or 0), c.name, c.pk))
+def mother_reminders(user, *, today) -> list:
+    """``user``'s (a mother's account) children to contact within ``DUE_SOON_DAYS`` days or past due."""
+    return list(visits_due(user, today))

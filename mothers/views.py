@@ -66,7 +66,7 @@ def index(request):
         {
             "mother": request.mother,
             "children": children,
-            "reminders": mother_reminders(children, today=today),
+            "reminders": mother_reminders(user, today=today),
             "recent": recent,
             "mother_source": Visit.Source.MOTHER,
         },
