@@ -31,7 +31,7 @@ from children.models import (
     schedule_is_stored,
 )
 from closing.models import MonthClose, MonthState
-from pairing.models import NO_CONTACT_DAYS, PairingMember  # noqa: F401 - the list's figure, named here too
+from pairing.models import PairingMember
 from proposals.models import Kind, Proposal, State
 from regions.models import Level, Region
 from regions.scoping import scope_covers_level, user_scope
@@ -89,7 +89,7 @@ def referrals_awaiting(user, today):
 
 
 def mothers_without_contact(user, today):
-    """Current pairing members whose last visit to their child is ``NO_CONTACT_DAYS`` days or more
+    """Current pairing members whose last visit to their child is ``pairing.models.NO_CONTACT_DAYS`` days or more
     ago, or who have made none since joining that long ago (``PairingMemberQuerySet.without_contact``,
     the definition the mothers' list filter 30天未联系 shares)."""
     return (
