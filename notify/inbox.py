@@ -59,9 +59,17 @@ def _both_counts(user) -> tuple[int, int]:
     return row or (0, 0)
 
 
+def _request_count(request) -> int:
+    """``unread_count`` once per request: the header's label and the account menu both ask."""
+    count = getattr(request, "_notify_unread", None)
+    if count is None:
+        count = request._notify_unread = unread_count(getattr(request, "user", None))
+    return count
+
+
 def environment_callback(request):
     """unfold's header label: the 强制报告 badge if any, and the unread messages."""
-    count = unread_count(getattr(request, "user", None))
+    count = _request_count(request)
     label = safeguarding_label(request)
     if not count:
         return label
@@ -72,7 +80,7 @@ def environment_callback(request):
 
 
 def account_link_title(request):
-    count = unread_count(getattr(request, "user", None))
+    count = _request_count(request)
     return _("My messages (%(count)d unread)") % {"count": count} if count else _("My messages")
 
 

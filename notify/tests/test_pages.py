@@ -195,3 +195,18 @@ def test_a_changed_robot_address_keeps_its_history(users, regions):
         "https://qyapi.weixin.qq.com/send?key=old1",
         "https://qyapi.weixin.qq.com/send?key=new2",
     ]
+
+
+def test_an_admin_page_reads_the_unread_count_once(client, users, monkeypatch):
+    """The header's label and the account menu both show the count: one look-up per page (with
+    the database cache of production, each look-up is a query)."""
+    from notify import inbox
+
+    calls = []
+    real = inbox.unread_count
+    monkeypatch.setattr(inbox, "unread_count", lambda user: calls.append(user) or real(user))
+    alert([users["town_a"]])
+    client.force_login(users["town_a"])
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "1 条未读消息" in page and "我的消息（1 条未读）" in page
+    assert len(calls) == 1
