@@ -89,6 +89,8 @@ LABEL_VALUES = [
     ((True, _("recorded")), LABELS),
     ((False, _("not recorded")), LABELS),
     ((None, "x"), LABELS),  # not in the dict: shows its first part
+    ((True, "同一文字"), LABELS),  # the same text in two colours: two badges
+    ((False, "同一文字"), LABELS),
     (_("never visited"), True),
     ("<b>alert</b>", True),
     (mark_safe("<b>safe</b>"), True),
