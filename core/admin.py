@@ -32,6 +32,7 @@ from core.masking import (
     sees_full_identity,
 )
 from core.people import remember_request
+from core.search import word_condition
 from core.signals import access_logged, child_record_viewed
 from regions.labels import region_label
 from regions.models import Level, Region
@@ -64,24 +65,39 @@ def _scoped(queryset, request):
     return queryset
 
 
-def _lookup(field):
-    """The ORM lookup Django's search uses for a search field ("name" → "name__icontains")."""
-    kinds = {"^": "istartswith", "=": "iexact", "@": "search"}
-    return f"{field.lstrip('^=@')}__{kinds.get(field[:1], 'icontains')}"
-
-
 def _many_valued(field):
     return field.is_relation and (field.many_to_many or field.one_to_many)
 
 
 def _exists_arm(model, field, bit):
     """``field`` ("visitors__name", "members__volunteer__name") matching ``bit`` as an EXISTS
-    over the related rows of each outer row."""
-    first, lookup = _lookup(field).split(LOOKUP_SEP, 1)
+    over the related rows of each outer row (None: the field is not searched for this word)."""
+    first, path = field.lstrip("^=@").split(LOOKUP_SEP, 1)
     relation = model._meta.get_field(first)
     back = relation.related_query_name() if relation.concrete else relation.remote_field.name
-    related = relation.related_model._base_manager.filter(**{back: OuterRef("pk"), lookup: bit})
+    condition = word_condition(relation.related_model, path, bit)
+    if condition is None:
+        return None
+    related = relation.related_model._base_manager.filter(condition, **{back: OuterRef("pk")})
     return Q(Exists(related))
+
+
+def _plain_path(model, path):
+    """Whether ``path`` ("name", "team__name", "members__volunteer__name") names a column
+    through relations only, as core.search expects (no "name__exact", no prefix)."""
+    if path[:1] in "^=@":
+        return False
+    field = None
+    for part in path.split(LOOKUP_SEP):
+        if field is not None:
+            if not field.is_relation:
+                return False
+            model = field.related_model
+        try:
+            field = model._meta.get_field(part)
+        except Exception:  # FieldDoesNotExist, or a lookup name
+            return False
+    return field is not None and not field.is_relation
 
 
 class ScopedRawIdWidget(UnfoldForeignKeyRawIdWidget):
@@ -241,24 +257,28 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         access_logged.send(sender=type(self), user=request.user, kind=kind, place=place, detail=detail, child=child)
 
     def _search(self, request, queryset, search_term):
-        """Django's search, except that a field across a many-valued relation (a visit's
-        mothers, a pairing's members) is an EXISTS per row instead of a join: the join made
-        every visit in scope meet every visitor row, then a DISTINCT or semi-join over the scope
-        took the copies out again (6-7 s for a province, issue 16). Same rows, same words-AND,
-        fields-OR rule as Django's."""
+        """Django's search (words AND-ed, fields OR-ed), in conditions PostgreSQL answers from
+        its indexes (core.search): a short word through the spaced index, a field through a
+        foreign key as an array of the related ids, and a field across a many-valued relation
+        (a visit's mothers, a pairing's members) as an EXISTS per row instead of a join: the
+        join made every visit in scope meet every visitor row, then a DISTINCT or semi-join
+        over the scope took the copies out again (6-7 s for a province, issue 16)."""
         fields = [str(f) for f in self.get_search_fields(request)]
-        if not search_term or not any(lookup_spawns_duplicates(self.opts, f.lstrip("^=@")) for f in fields):
+        if not search_term or not fields or not all(_plain_path(self.model, f) for f in fields):
             return super().get_search_results(request, queryset, search_term)
-        plain = [f for f in fields if not lookup_spawns_duplicates(self.opts, f.lstrip("^=@"))]
-        many = [f for f in fields if f not in plain]
-        if not all(_many_valued(self.opts.get_field(f.lstrip("^=@").split(LOOKUP_SEP)[0])) for f in many):
+        many = [f for f in fields if lookup_spawns_duplicates(self.opts, f)]
+        if not all(_many_valued(self.opts.get_field(f.split(LOOKUP_SEP)[0])) for f in many):
             return super().get_search_results(request, queryset, search_term)
+        plain = [f for f in fields if f not in many]
         terms = []
         for bit in smart_split(search_term):
             if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
                 bit = unescape_string_literal(bit)
-            arms = [Q(**{_lookup(field): bit}) for field in plain]
+            arms = [word_condition(self.model, field, bit) for field in plain]
             arms += [_exists_arm(self.model, field, bit) for field in many]
+            arms = [arm for arm in arms if arm is not None]
+            if not arms:  # a short word and only number fields to search: nothing matches
+                return queryset.none(), False
             terms.append(Q.create(arms, connector=Q.OR))
         return queryset.filter(Q.create(terms)), False
 
