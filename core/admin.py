@@ -10,10 +10,13 @@ import datetime
 from django.contrib import admin, messages
 from django.contrib.admin.utils import lookup_spawns_duplicates, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
+from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -215,9 +218,49 @@ class RefusedAtSaveMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+#: A changelist counts its rows up to this many; beyond, it says "超过 10000" (issue 16).
+COUNT_CAP = 10_000
+
+
+class CappedCount(int):
+    """A row count that stopped at ``COUNT_CAP``: compares and paginates as ``COUNT_CAP + 1``,
+    reads "超过 10000" where the page prints it."""
+
+    def __str__(self):
+        return gettext("more than %(count)s") % {"count": COUNT_CAP}
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most ``COUNT_CAP + 1`` rows (``SELECT COUNT(*) FROM (… LIMIT 10001)``), so the
+    count of a province's 200,000 mothers reads 10,001 rows, not the whole scope (issue 16);
+    a township's or county's list, under the cap, keeps its exact count. Pages past the cap
+    open (empty past the last row) though the page links stop at the cap: a search or a filter
+    finds a row there sooner."""
+
+    @cached_property
+    def count(self):
+        rows = self.object_list
+        if not hasattr(rows, "query"):
+            return super().count
+        counted = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+        return CappedCount(counted) if counted > COUNT_CAP else counted
+
+    def validate_number(self, number):
+        if isinstance(self.count, CappedCount):
+            try:
+                number = int(number)
+            except (TypeError, ValueError):
+                raise PageNotAnInteger(gettext("That page number is not an integer")) from None
+            if number < 1:
+                raise EmptyPage(gettext("That page number is less than 1"))
+            return number
+        return super().validate_number(number)
+
+
 class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
+    paginator = CappedCountPaginator
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
@@ -492,7 +535,7 @@ class LookupAdmin(ModelAdmin):
     list_filter = ["is_active"]
 
 
-def _autocomplete_form(request, model_admin, *, name, title, field, queryset, value):
+def _autocomplete_form(request, model_admin, *, name, title, field, queryset, value, known=None):
     """unfold's autocomplete filter box, its choices (and the chosen one's label) from
     ``queryset`` — the scoped rows — and labelled by the filter's own (translated) title."""
     from unfold.contrib.filters.forms import AutocompleteDropdownForm
@@ -507,7 +550,32 @@ def _autocomplete_form(request, model_admin, *, name, title, field, queryset, va
         data={name: value},
     )
     form.fields[name].queryset = queryset
+    _render_choice_once(form.fields[name].widget, known)
     return form
+
+
+def _render_choice_once(widget, known=None):
+    """The box's chosen option is looked up once per page (unfold renders the filter form twice,
+    and each render queried it), or not at all when the filter has the chosen row already
+    (``known``): the township filter with a township chosen was 13-16 queries (issue 16)."""
+    original, memo = widget.optgroups, {}
+
+    def optgroups(name, value, attr=None):
+        key = (name, tuple(str(v) for v in value))
+        if key not in memo:
+            chosen = [v for v in key[1] if v not in ("", "None")]
+            if known is not None and chosen == [str(known.pk)]:
+                default = (None, [], 0)
+                if not widget.is_required:
+                    default[1].append(widget.create_option(name, "", "", False, 0))
+                label = widget.choices.field.label_from_instance(known)
+                default[1].append(widget.create_option(name, known.pk, label, set(chosen), len(default[1])))
+                memo[key] = [default]
+            else:
+                memo[key] = original(name, value, attr)
+        return memo[key]
+
+    widget.optgroups = optgroups
 
 
 class ScopedAutocompleteFilter(admin.RelatedFieldListFilter):
@@ -602,6 +670,7 @@ class TownshipFilter(admin.SimpleListFilter):
                 field=Volunteer._meta.get_field("region"),
                 queryset=self._townships(self.request),
                 value=chosen.pk if chosen is not None else "",
+                known=chosen,
             )
         }
 
