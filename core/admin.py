@@ -256,6 +256,13 @@ class CappedCountPaginator(Paginator):
             return number
         return super().validate_number(number)
 
+    def page(self, number):
+        if not isinstance(self.count, CappedCount):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
 
 class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
     list_per_page = 50
