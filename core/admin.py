@@ -78,7 +78,7 @@ def _exists_arm(model, field, bit):
     first, path = field.lstrip("^=@").split(LOOKUP_SEP, 1)
     relation = model._meta.get_field(first)
     back = relation.related_query_name() if relation.concrete else relation.remote_field.name
-    condition = word_condition(relation.related_model, path, bit)
+    condition = word_condition(relation.related_model, path, bit, indexed=False)
     if condition is None:
         return None
     related = relation.related_model._base_manager.filter(condition, **{back: OuterRef("pk")})
@@ -324,7 +324,8 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         for bit in smart_split(search_term):
             if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
                 bit = unescape_string_literal(bit)
-            arms = [word_condition(self.model, field, bit) for field in plain]
+            # With an EXISTS arm the OR is tested row by row: no arrays (core.search).
+            arms = [word_condition(self.model, field, bit, indexed=not many) for field in plain]
             arms += [_exists_arm(self.model, field, bit) for field in many]
             arms = [arm for arm in arms if arm is not None]
             if not arms:  # a short word and only number fields to search: nothing matches
@@ -558,6 +559,10 @@ def _autocomplete_form(request, model_admin, *, name, title, field, queryset, va
     )
     form.fields[name].queryset = queryset
     _render_choice_once(form.fields[name].widget, known)
+    if known is not None:
+        # The bound form is cleaned when its errors are printed: the chosen row, not a query.
+        to_python = form.fields[name].to_python
+        form.fields[name].to_python = lambda v: known if str(v) == str(known.pk) else to_python(v)
     return form
 
 

@@ -70,11 +70,17 @@ def _postgresql(model) -> bool:
     return connections[router.db_for_read(model)].vendor == "postgresql"
 
 
-def word_condition(model, path: str, word: str) -> Q | None:
+def word_condition(model, path: str, word: str, *, indexed: bool = True) -> Q | None:
     """``path`` (a search field without prefix: "name", "team__name") contains ``word``, as a
     condition PostgreSQL can answer from an index; None when the field is not searched for
-    this word (a short word and a number field)."""
-    if not _postgresql(model):
+    this word (a short word and a number field).
+
+    ``indexed=False`` when the condition is tested row by row anyway (an OR with an EXISTS arm
+    walks the list's order index): plain ``icontains`` through joins, the cheapest per row; an
+    array of every child named 王 would be searched once per pairing walked."""
+    if len(word) < TRIGRAM_MIN and path.rsplit(LOOKUP_SEP, 1)[-1] in SHORT_WORD_SKIPPED:
+        return None
+    if not indexed or not _postgresql(model):
         return Q(**{f"{path}__icontains": word})
     first, _, rest = path.partition(LOOKUP_SEP)
     field = model._meta.get_field(first)
@@ -89,6 +95,4 @@ def word_condition(model, path: str, word: str) -> Q | None:
         return Q(**{f"{path}__icontains": word})
     if len(word) >= TRIGRAM_MIN:
         return Q(**{f"{path}__icontains": word})
-    if field.name in SHORT_WORD_SKIPPED:
-        return None
     return Q(SpacedContains(F(path), word))

@@ -245,9 +245,12 @@ LISTS = [
 
 
 @pytest.fixture
-def database_cache(settings):
+def database_cache(db, settings):
     backend = "django.core.cache.backends.db.DatabaseCache"
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "django_cache"}}
+    yield
+    # Back to memory before the database goes (conftest's teardown clears the cache).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=["page 1", "page 2", "search", "township"])
