@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from children.models import Child
 from core.admin import LargeTableAdmin, LookupAdmin, RefusedAtSaveMixin, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
+from core.search import word_condition
 from volunteers.models import Volunteer
 
 from .forms import ActivityAdminForm, VisitAdminForm
@@ -100,11 +101,11 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
         if len(words) != 1 or words[0][:1] in "\"'" or not {"child__name", "visitors__name"} <= set(fields):
             return super()._search(request, queryset, search_term)
         word, few = words[0], self.FEW_MATCHES
-        named = Q(name__icontains=word)
+        named = [word_condition(Child, "name", word)]
         if "child__id_number" in fields:  # complete-identity roles only (get_search_fields)
-            named |= Q(id_number__icontains=word)
-        children = Child.objects.for_user(request.user).filter(named)
-        mothers = Volunteer._base_manager.filter(name__icontains=word)
+            named.append(word_condition(Child, "id_number", word))  # None for a short word
+        children = Child.objects.for_user(request.user).filter(Q.create([q for q in named if q], connector=Q.OR))
+        mothers = Volunteer._base_manager.filter(word_condition(Volunteer, "name", word))
         # Unordered: the lists' default order (by region code) would sort every match first.
         children = list(children.order_by().values_list("pk", flat=True)[: few + 1])
         mothers = list(mothers.order_by().values_list("pk", flat=True)[: few + 1])
@@ -115,7 +116,7 @@ class VisitAdmin(RefusedAtSaveMixin, LedgerImportExportMixin, LargeTableAdmin):
             parts.append(Visit.visitors.through.objects.filter(volunteer_id__in=mothers).values("visit_id"))
         if "staff_visitors" in fields:
             # Only visits that name staff: the partial trigram index (PostgreSQL) holds just those.
-            staff = Visit._base_manager.exclude(staff_visitors="").filter(staff_visitors__icontains=word)
+            staff = Visit._base_manager.exclude(staff_visitors="").filter(word_condition(Visit, "staff_visitors", word))
             parts.append(staff.values("pk"))
         if not parts:
             return queryset.none(), False

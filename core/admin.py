@@ -10,10 +10,13 @@ import datetime
 from django.contrib import admin, messages
 from django.contrib.admin.utils import lookup_spawns_duplicates, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpResponseRedirect
+from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -32,6 +35,7 @@ from core.masking import (
     sees_full_identity,
 )
 from core.people import remember_request
+from core.search import word_condition
 from core.signals import access_logged, child_record_viewed
 from regions.labels import region_label
 from regions.models import Level, Region
@@ -64,24 +68,39 @@ def _scoped(queryset, request):
     return queryset
 
 
-def _lookup(field):
-    """The ORM lookup Django's search uses for a search field ("name" → "name__icontains")."""
-    kinds = {"^": "istartswith", "=": "iexact", "@": "search"}
-    return f"{field.lstrip('^=@')}__{kinds.get(field[:1], 'icontains')}"
-
-
 def _many_valued(field):
     return field.is_relation and (field.many_to_many or field.one_to_many)
 
 
 def _exists_arm(model, field, bit):
     """``field`` ("visitors__name", "members__volunteer__name") matching ``bit`` as an EXISTS
-    over the related rows of each outer row."""
-    first, lookup = _lookup(field).split(LOOKUP_SEP, 1)
+    over the related rows of each outer row (None: the field is not searched for this word)."""
+    first, path = field.lstrip("^=@").split(LOOKUP_SEP, 1)
     relation = model._meta.get_field(first)
     back = relation.related_query_name() if relation.concrete else relation.remote_field.name
-    related = relation.related_model._base_manager.filter(**{back: OuterRef("pk"), lookup: bit})
+    condition = word_condition(relation.related_model, path, bit, indexed=False)
+    if condition is None:
+        return None
+    related = relation.related_model._base_manager.filter(condition, **{back: OuterRef("pk")})
     return Q(Exists(related))
+
+
+def _plain_path(model, path):
+    """Whether ``path`` ("name", "team__name", "members__volunteer__name") names a column
+    through relations only, as core.search expects (no "name__exact", no prefix)."""
+    if path[:1] in "^=@":
+        return False
+    field = None
+    for part in path.split(LOOKUP_SEP):
+        if field is not None:
+            if not field.is_relation:
+                return False
+            model = field.related_model
+        try:
+            field = model._meta.get_field(part)
+        except Exception:  # FieldDoesNotExist, or a lookup name
+            return False
+    return field is not None and not field.is_relation
 
 
 class ScopedRawIdWidget(UnfoldForeignKeyRawIdWidget):
@@ -199,9 +218,56 @@ class RefusedAtSaveMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
+#: A changelist counts its rows up to this many; beyond, it says "超过 10000" (issue 16).
+COUNT_CAP = 10_000
+
+
+class CappedCount(int):
+    """A row count that stopped at ``COUNT_CAP``: compares and paginates as ``COUNT_CAP + 1``,
+    reads "超过 10000" where the page prints it."""
+
+    def __str__(self):
+        return gettext("more than %(count)s") % {"count": COUNT_CAP}
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most ``COUNT_CAP + 1`` rows (``SELECT COUNT(*) FROM (… LIMIT 10001)``), so the
+    count of a province's 200,000 mothers reads 10,001 rows, not the whole scope (issue 16);
+    a township's or county's list, under the cap, keeps its exact count. Pages past the cap
+    open (empty past the last row) though the page links stop at the cap: a search or a filter
+    finds a row there sooner."""
+
+    @cached_property
+    def count(self):
+        rows = self.object_list
+        if not hasattr(rows, "query"):
+            return super().count
+        counted = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
+        return CappedCount(counted) if counted > COUNT_CAP else counted
+
+    def validate_number(self, number):
+        if isinstance(self.count, CappedCount):
+            try:
+                number = int(number)
+            except (TypeError, ValueError):
+                raise PageNotAnInteger(gettext("That page number is not an integer")) from None
+            if number < 1:
+                raise EmptyPage(gettext("That page number is less than 1"))
+            return number
+        return super().validate_number(number)
+
+    def page(self, number):
+        if not isinstance(self.count, CappedCount):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
 class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
+    paginator = CappedCountPaginator
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
@@ -241,24 +307,29 @@ class ScopedAdmin(ScopedFormfieldsMixin, SimpleHistoryAdmin, ModelAdmin):
         access_logged.send(sender=type(self), user=request.user, kind=kind, place=place, detail=detail, child=child)
 
     def _search(self, request, queryset, search_term):
-        """Django's search, except that a field across a many-valued relation (a visit's
-        mothers, a pairing's members) is an EXISTS per row instead of a join: the join made
-        every visit in scope meet every visitor row, then a DISTINCT or semi-join over the scope
-        took the copies out again (6-7 s for a province, issue 16). Same rows, same words-AND,
-        fields-OR rule as Django's."""
+        """Django's search (words AND-ed, fields OR-ed), in conditions PostgreSQL answers from
+        its indexes (core.search): a short word through the spaced index, a field through a
+        foreign key as an array of the related ids, and a field across a many-valued relation
+        (a visit's mothers, a pairing's members) as an EXISTS per row instead of a join: the
+        join made every visit in scope meet every visitor row, then a DISTINCT or semi-join
+        over the scope took the copies out again (6-7 s for a province, issue 16)."""
         fields = [str(f) for f in self.get_search_fields(request)]
-        if not search_term or not any(lookup_spawns_duplicates(self.opts, f.lstrip("^=@")) for f in fields):
+        if not search_term or not fields or not all(_plain_path(self.model, f) for f in fields):
             return super().get_search_results(request, queryset, search_term)
-        plain = [f for f in fields if not lookup_spawns_duplicates(self.opts, f.lstrip("^=@"))]
-        many = [f for f in fields if f not in plain]
-        if not all(_many_valued(self.opts.get_field(f.lstrip("^=@").split(LOOKUP_SEP)[0])) for f in many):
+        many = [f for f in fields if lookup_spawns_duplicates(self.opts, f)]
+        if not all(_many_valued(self.opts.get_field(f.split(LOOKUP_SEP)[0])) for f in many):
             return super().get_search_results(request, queryset, search_term)
+        plain = [f for f in fields if f not in many]
         terms = []
         for bit in smart_split(search_term):
             if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
                 bit = unescape_string_literal(bit)
-            arms = [Q(**{_lookup(field): bit}) for field in plain]
+            # With an EXISTS arm the OR is tested row by row: no arrays (core.search).
+            arms = [word_condition(self.model, field, bit, indexed=not many) for field in plain]
             arms += [_exists_arm(self.model, field, bit) for field in many]
+            arms = [arm for arm in arms if arm is not None]
+            if not arms:  # a short word and only number fields to search: nothing matches
+                return queryset.none(), False
             terms.append(Q.create(arms, connector=Q.OR))
         return queryset.filter(Q.create(terms)), False
 
@@ -472,7 +543,7 @@ class LookupAdmin(ModelAdmin):
     list_filter = ["is_active"]
 
 
-def _autocomplete_form(request, model_admin, *, name, title, field, queryset, value):
+def _autocomplete_form(request, model_admin, *, name, title, field, queryset, value, known=None):
     """unfold's autocomplete filter box, its choices (and the chosen one's label) from
     ``queryset`` — the scoped rows — and labelled by the filter's own (translated) title."""
     from unfold.contrib.filters.forms import AutocompleteDropdownForm
@@ -487,7 +558,36 @@ def _autocomplete_form(request, model_admin, *, name, title, field, queryset, va
         data={name: value},
     )
     form.fields[name].queryset = queryset
+    _render_choice_once(form.fields[name].widget, known)
+    if known is not None:
+        # The bound form is cleaned when its errors are printed: the chosen row, not a query.
+        to_python = form.fields[name].to_python
+        form.fields[name].to_python = lambda v: known if str(v) == str(known.pk) else to_python(v)
     return form
+
+
+def _render_choice_once(widget, known=None):
+    """The box's chosen option is looked up once per page (unfold renders the filter form twice,
+    and each render queried it), or not at all when the filter has the chosen row already
+    (``known``): the township filter with a township chosen was 13-16 queries (issue 16)."""
+    original, memo = widget.optgroups, {}
+
+    def optgroups(name, value, attr=None):
+        key = (name, tuple(str(v) for v in value))
+        if key not in memo:
+            chosen = [v for v in key[1] if v not in ("", "None")]
+            if known is not None and chosen == [str(known.pk)]:
+                default = (None, [], 0)
+                if not widget.is_required:
+                    default[1].append(widget.create_option(name, "", "", False, 0))
+                label = widget.choices.field.label_from_instance(known)
+                default[1].append(widget.create_option(name, known.pk, label, set(chosen), len(default[1])))
+                memo[key] = [default]
+            else:
+                memo[key] = original(name, value, attr)
+        return memo[key]
+
+    widget.optgroups = optgroups
 
 
 class ScopedAutocompleteFilter(admin.RelatedFieldListFilter):
@@ -582,6 +682,7 @@ class TownshipFilter(admin.SimpleListFilter):
                 field=Volunteer._meta.get_field("region"),
                 queryset=self._townships(self.request),
                 value=chosen.pk if chosen is not None else "",
+                known=chosen,
             )
         }
 

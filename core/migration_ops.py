@@ -36,3 +36,22 @@ def trigram_index(table, name, column, *, where=""):
         sql=f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ({expression}){predicate}',
         reverse_sql=f'DROP INDEX IF EXISTS "{name}"',
     )
+
+
+#: The text a short-word index holds: a space, then every character of ``UPPER(column)`` followed
+#: by a space ("王小明" → " 王 小 明 "). pg_trgm takes no trigram from a LIKE word of one or two
+#: characters ("%王%"), so the plain trigram index cannot serve a search for a surname; in this
+#: text each character is a word of its own, whose padded trigrams ("  王", " 王 ") the index
+#: holds. core.search builds the same expression (``SPACED_SQL``) for words shorter than three.
+SPACED_SQL = "(' ' || regexp_replace(UPPER({column}::text), '(.)', '\\1 ', 'g'))"
+
+
+def spaced_index(table, name, column, *, where=""):
+    """A GIN trigram index on ``SPACED_SQL`` of ``column`` (PostgreSQL only): one- and
+    two-character searches (core.search.SpacedContains)."""
+    predicate = f" WHERE {where}" if where else ""
+    expression = SPACED_SQL.format(column=f'"{column}"') + " gin_trgm_ops"
+    return PostgreSQLOnly(
+        sql=f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ({expression}){predicate}',
+        reverse_sql=f'DROP INDEX IF EXISTS "{name}"',
+    )

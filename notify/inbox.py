@@ -4,11 +4,11 @@ Cached per account like the badge (``safeguarding.alerts``) and forgotten when a
 written or read, so a page costs no query on a hit and one on a miss.
 """
 
-from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from core import badges
 from safeguarding.alerts import cached as safeguarding_cached
 from safeguarding.alerts import environment_callback as safeguarding_label
 
@@ -22,7 +22,7 @@ def _key(user_id) -> str:
 
 
 def forget(user_ids) -> None:
-    cache.delete_many([_key(user_id) for user_id in set(user_ids)])
+    badges.forget([_key(user_id) for user_id in set(user_ids)])
 
 
 def unread_count(user) -> int:
@@ -30,10 +30,10 @@ def unread_count(user) -> int:
     for ``safeguarding.alerts`` too, so the header costs one query as it did before."""
     if user is None or not user.is_authenticated:
         return 0
-    count = cache.get(_key(user.pk))
+    count = badges.get(user.pk, _key(user.pk))
     if count is None:
         count, reports = _both_counts(user)
-        cache.set(_key(user.pk), count, CACHE_SECONDS)
+        badges.set(user.pk, _key(user.pk), count, CACHE_SECONDS)
         safeguarding_cached(user, "badge", lambda: reports)
     return count
 

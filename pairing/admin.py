@@ -14,6 +14,7 @@ from children.models import Child
 from core.admin import ArchivedFilter, ReadOnlyInline, ScopedAdmin, TownshipFilter
 from core.ledger_admin import LedgerImportExportMixin
 from core.permissions import PAIRING_CARD, may_export
+from core.search import word_condition
 from volunteers.models import Volunteer
 
 from .actions import add_member, add_member_detail, change_lead_view, end_pairings, ending, leave_pairing, pair_view
@@ -123,11 +124,12 @@ class PairingAdmin(LedgerImportExportMixin, ScopedAdmin):
         if len(words) != 1 or words[0][:1] in "\"'" or not {"child__name", "members__volunteer__name"} <= set(fields):
             return super()._search(request, queryset, search_term)
         word, few = words[0], self.FEW_MATCHES
-        named = Q(name__icontains=word)
+        named = [word_condition(Child, "name", word)]
         if "child__id_number" in fields:  # complete-identity roles only (get_search_fields)
-            named |= Q(id_number__icontains=word)
-        children = Child.objects.for_user(request.user).filter(named).order_by()
-        mothers = Volunteer._base_manager.filter(name__icontains=word).order_by()
+            named.append(word_condition(Child, "id_number", word))  # None for a short word
+        children = Child.objects.for_user(request.user).filter(Q.create([q for q in named if q], connector=Q.OR))
+        children = children.order_by()
+        mothers = Volunteer._base_manager.filter(word_condition(Volunteer, "name", word)).order_by()
         children = list(children.values_list("pk", flat=True)[: few + 1])
         mothers = list(mothers.values_list("pk", flat=True)[: few + 1])
         if len(children) > few or len(mothers) > few:

@@ -6,8 +6,9 @@ costs no query on a hit and one on a miss. With a cache that is not shared betwe
 (locmem under several workers) another process may show the change up to a minute late.
 """
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
+
+from core import badges
 
 from .models import Alert, ReportStatus
 
@@ -19,15 +20,15 @@ def _keys(user_id) -> list[str]:
 
 
 def forget(user_ids) -> None:
-    cache.delete_many([key for user_id in set(user_ids) for key in _keys(user_id)])
+    badges.forget([key for user_id in set(user_ids) for key in _keys(user_id)])
 
 
 def cached(user, kind: str, compute):
     key = _keys(user.pk)[0 if kind == "badge" else 1]
-    value = cache.get(key)
+    value = badges.get(user.pk, key)
     if value is None:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        badges.set(user.pk, key, value, CACHE_SECONDS)
     return value
 
 

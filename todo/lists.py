@@ -12,7 +12,6 @@ withdraw them or propose again); the county's panel lists the proposals it is to
 import datetime
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.urls import reverse
@@ -31,6 +30,7 @@ from children.models import (
     schedule_is_stored,
 )
 from closing.models import MonthClose, MonthState
+from core import badges
 from pairing.models import PairingMember
 from proposals.models import Kind, Proposal, State
 from regions.models import Level, Region
@@ -266,16 +266,16 @@ def _badge_key(user) -> str:
 
 def badge_count(user, *, today: datetime.date) -> int:
     """The sidebar's 待办 count: the page's total, kept ``BADGE_SECONDS`` per account."""
-    total = cache.get(_badge_key(user))
+    total = badges.get(user.pk, _badge_key(user))
     if total is None:
         total = sum(counts(user, today=today).values())
-        cache.set(_badge_key(user), total, BADGE_SECONDS)
+        badges.set(user.pk, _badge_key(user), total, BADGE_SECONDS)
     return total
 
 
 def remember_badge(user, total: int) -> None:
     """The page has just counted everything: the sidebar shows the same number."""
-    cache.set(_badge_key(user), total, BADGE_SECONDS)
+    badges.set(user.pk, _badge_key(user), total, BADGE_SECONDS)
 
 
 # --- the county's panel on the dashboard ---------------------------------------------------------
