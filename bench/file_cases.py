@@ -184,6 +184,14 @@ def _sheet_rows(path: Path) -> list[int]:
     return [len(book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
 
 
+def _numbered_rows(path: Path) -> list[int]:
+    book = CalamineWorkbook.from_path(str(path))
+    return [
+        sum(1 for row in book.get_sheet_by_name(name).to_python()[3:] if isinstance(row[0], (int, float)))
+        for name in book.sheet_names
+    ]
+
+
 LEDGER_ROUNDS = int(os.environ.get("BENCH_LEDGER_ROUNDS", "3"))
 
 
@@ -216,8 +224,9 @@ def monthly_ledger(*, users, client_factory):
     (ours_s, ours_rss), (floor_s, floor_rss) = _median(measured["ours"]), _median(measured["xlsxwriter"])
     ours_cpu, floor_cpu = _median_cpu(measured["ours"]), _median_cpu(measured["xlsxwriter"])
     ours_file, floor_file = workdir / "ours.xlsx", workdir / "floor-xlsxwriter.xlsx"
-    # The floor must write the ledger's rows: every sheet but 汇总, less its title and header.
-    ours_rows = [n - 2 for n in _sheet_rows(ours_file)[1:]]
+    # The floor must write the ledger's rows: every data sheet's numbered rows (序号), less its
+    # title, header, 合计 and signature rows.
+    ours_rows = _numbered_rows(ours_file)[1:6]
     if ours_rows != _sheet_rows(floor_file):
         raise RuntimeError(f"the floor wrote other rows than the ledger: {_sheet_rows(floor_file)} vs {ours_rows}")
     others = "; ".join(
