@@ -22,8 +22,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
+#: Whether a text starting with this character looks like a formula (every start is one character,
+#: so the first character decides; NFKC is worked out once per character, not once per cell).
+_FORMULA_FIRST: dict[str, bool] = {}
+
+
 def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS) or unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_STARTS)
+    first = text[:1]
+    known = _FORMULA_FIRST.get(first)
+    if known is None:
+        known = first.startswith(FORMULA_STARTS) or unicodedata.normalize("NFKC", first).startswith(FORMULA_STARTS)
+        if len(_FORMULA_FIRST) < 65536:
+            _FORMULA_FIRST[first] = known
+    return known
 
 
 #: What xlsxwriter's control-character escape would change (a superset: "_x" starts its escapes).
