@@ -133,21 +133,29 @@ def timed_queries(fn, *, repeat=20):
 
 def run_measured(args: list[str], env=None) -> tuple[float, float, str]:
     """Run ``python <args>`` in a fresh interpreter; return (seconds, its peak RSS in MB, stdout)."""
+    seconds, _cpu, peak_mb, stdout = run_measured_cpu(args, env=env)
+    return seconds, peak_mb, stdout
+
+
+def run_measured_cpu(args: list[str], env=None) -> tuple[float, float, float, str]:
+    """``run_measured`` plus the interpreter's CPU seconds (user + system, from its rusage):
+    (wall seconds, CPU seconds, peak RSS in MB, stdout). On shared cores CPU is the steadier figure."""
     code = (
         "import resource, runpy, sys\n"
         "sys.argv = sys.argv[1:]\n"
         "try:\n"
         "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
         "finally:\n"
-        "    sys.stderr.write('PEAK_RSS_KB=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    sys.stderr.write('PEAK_RSS_KB=%d CPU_S=%.3f\\n' % (u.ru_maxrss, u.ru_utime + u.ru_stime))\n"
     )
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{args} failed: {proc.stderr[-2000:]}")
-    peak_kb = int(proc.stderr.rsplit("PEAK_RSS_KB=", 1)[1].split()[0])
-    return seconds, peak_kb / 1024, proc.stdout
+    tail = proc.stderr.rsplit("PEAK_RSS_KB=", 1)[1].split()
+    return seconds, float(tail[1].removeprefix("CPU_S=")), int(tail[0]) / 1024, proc.stdout
 
 
 def fmt_ms(seconds: float) -> str:

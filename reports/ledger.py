@@ -67,6 +67,7 @@ class SheetWriter:
         self.parts = 0
         self.rows = 0
         self.totals = {i: 0 for i, column in enumerate(columns) if column.total}
+        self.plan = ledger_print.RowPlan(book.formats, columns)
         self._new_part()
 
     def _new_part(self):
@@ -80,9 +81,13 @@ class SheetWriter:
         if self.next_row >= self.book.max_rows - ledger_print.FOOTER_ROWS:
             self._new_part()
         values = list(values)
-        ledger_print.write_data_row(self.sheet, self.book.formats, self.next_row, values, self.columns, kinds)
-        for i in self.totals:
-            self.totals[i] += (values[i] or 0) if i < len(values) else 0
+        if kinds is None and len(values) == self.plan.size:
+            self.plan.write(self.sheet, self.next_row, values)
+        else:
+            ledger_print.write_data_row(self.sheet, self.book.formats, self.next_row, values, self.columns, kinds)
+        totals = self.totals
+        for i in totals:
+            totals[i] += (values[i] or 0) if i < len(values) else 0
         self.next_row += 1
         self.rows += 1
 

@@ -9,19 +9,37 @@ no caller can forget it. core/tests/test_workbook.py fails if code opens a workb
 
 import datetime
 import io
+import re
 import unicodedata
 from decimal import Decimal
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellBlankTuple, CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Options no caller may turn on: user text must stay text.
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
+#: Whether a text starting with this character looks like a formula (every start is one character,
+#: so the first character decides; NFKC is worked out once per character, not once per cell).
+_FORMULA_FIRST: dict[str, bool] = {}
+
+
 def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS) or unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_STARTS)
+    first = text[:1]
+    known = _FORMULA_FIRST.get(first)
+    if known is None:
+        known = first.startswith(FORMULA_STARTS) or unicodedata.normalize("NFKC", first).startswith(FORMULA_STARTS)
+        if len(_FORMULA_FIRST) < 65536:
+            _FORMULA_FIRST[first] = known
+    return known
+
+
+#: What xlsxwriter's control-character escape would change (a superset: "_x" starts its escapes).
+_NEEDS_CONTROL_ESCAPE = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x")
+_NUMBERS = (CellNumberTuple, CellDatetimeTuple)
 
 
 class SafeWorksheet(Worksheet):
@@ -33,6 +51,35 @@ class SafeWorksheet(Worksheet):
         if looks_like_formula(string):
             cell_format = self.quoted(cell_format)
         return super()._write_string(row, col, string, cell_format)
+
+    def _write_cell(self, row, col, cell):
+        """xlsxwriter's ``<c>`` element, the same bytes, for the formatted strings, numbers, dates and
+        blanks a streamed ledger is made of (a million of them for a province), without building and
+        escaping an attribute list per cell. Anything else is xlsxwriter's own."""
+        kind, cell_format = cell.__class__, cell.format
+        if cell_format is None or not self.constant_memory:
+            return super()._write_cell(row, col, cell)
+        if kind is CellStringTuple:
+            string = cell.string
+            if _NEEDS_CONTROL_ESCAPE.search(string):
+                string = self._escape_control_characters(string)
+            if string.startswith("<r>") and string.endswith("</r>"):
+                return super()._write_cell(row, col, cell)
+            space = ' xml:space="preserve"' if _preserve_whitespace(string) else ""
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}" t="inlineStr">'
+                f"<is><t{space}>{self._escape_data(string)}</t></is></c>"
+            )
+        elif kind in _NUMBERS:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}">'
+                f"<v>{cell.number:.16G}</v></c>"
+            )
+        elif kind is CellBlankTuple:
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell_format._get_xf_index()}"/>')
+        else:
+            return super()._write_cell(row, col, cell)
+        return None
 
 
 class SafeWorkbook(xlsxwriter.Workbook):
