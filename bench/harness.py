@@ -132,14 +132,21 @@ def timed_queries(fn, *, repeat=20):
 
 
 def run_measured(args: list[str], env=None) -> tuple[float, float, str]:
-    """Run ``python <args>`` in a fresh interpreter; return (seconds, its peak RSS in MB, stdout)."""
+    """Run ``python <args>`` in a fresh interpreter; return (seconds, its peak RSS in MB, stdout).
+
+    The peak is the interpreter's VmHWM (/proc): ru_maxrss would carry the parent's peak over,
+    since Linux keeps the high-water mark of the memory the child was forked from across exec."""
     code = (
         "import resource, runpy, sys\n"
         "sys.argv = sys.argv[1:]\n"
         "try:\n"
         "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
         "finally:\n"
-        "    sys.stderr.write('PEAK_RSS_KB=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "    try:\n"
+        "        peak = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+        "    except (OSError, IndexError):\n"
+        "        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "    sys.stderr.write('PEAK_RSS_KB=%d\\n' % peak)\n"
     )
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False)
