@@ -5,6 +5,7 @@ history rows simple-history's ``bulk_create_with_history`` would write, built as
 (no historical model instance per row) and copied the same way.
 """
 
+import json
 import time
 
 from django.db import connection
@@ -72,8 +73,11 @@ def insert_rows(
     constants.update(column_defaults(model, {*columns, *constants}, now))
     fill = []
     for name, value in constants.items():
-        adapt = _adapter(model._meta.get_field(name))
-        fill.append(adapt(value) if adapt else value)
+        field = model._meta.get_field(name)
+        if isinstance(field, JSONField):  # its text once, not psycopg's dump in every row
+            fill.append(None if value is None else json.dumps(value, cls=field.encoder))
+        else:
+            fill.append(value)
     adapters = [(pos, adapt) for pos, c in enumerate(columns) if (adapt := _adapter(model._meta.get_field(c)))]
     table = model._meta.db_table
     names = [model._meta.get_field(c).column for c in [*columns, *constants]]
