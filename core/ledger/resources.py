@@ -640,9 +640,10 @@ class LedgerResource(resources.ModelResource):
     # --- the engine -------------------------------------------------------------------------
 
     def read_rows(self, dataset: Dataset) -> tuple[int, list[SourceRow]]:
-        grid = [list(r) for r in dataset]
-        numbers = [int(r[0]) for r in grid]
-        cells = [r[1:] for r in grid]
+        numbers, cells = [], []
+        for r in dataset:  # one copy of each row, without its number
+            numbers.append(int(r[0]))
+            cells.append(list(r[1:]))
         header_index, mapping = find_header(cells, self.columns)
         self.title_rows = cells[:header_index]
         serial = self._serial_position(cells[header_index])
