@@ -232,7 +232,7 @@ def _import_rss(admin):
         target="≤ 200 MB",
         ok=rss <= 200,
         notes="A fresh interpreter (bench/import_rss.py) reads the file, imports it (not a dry run) and rolls "
-        "back; peak RSS is its getrusage ru_maxrss, Django's own start-up included.",
+        "back; peak RSS is its VmHWM (bench.harness.run_measured), Django's own start-up included.",
     )
 
 

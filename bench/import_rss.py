@@ -3,7 +3,7 @@
     python bench/import_rss.py FILE USERNAME [--preview]
     python bench/import_rss.py --baseline     # Django set up, nothing read: the RSS it starts from
 
-bench/file_cases.py runs it through ``run_measured`` (getrusage's ru_maxrss of this process).
+bench/file_cases.py runs it through ``run_measured`` (the VmHWM of this process).
 """
 
 import os
