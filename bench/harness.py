@@ -139,7 +139,10 @@ def run_measured(args: list[str], env=None) -> tuple[float, float, str]:
 
 def run_measured_cpu(args: list[str], env=None) -> tuple[float, float, float, str]:
     """``run_measured`` plus the interpreter's CPU seconds (user + system, from its rusage):
-    (wall seconds, CPU seconds, peak RSS in MB, stdout). On shared cores CPU is the steadier figure."""
+    (wall seconds, CPU seconds, peak RSS in MB, stdout). On shared cores CPU is the steadier figure.
+
+    The peak is the interpreter's VmHWM (/proc): ru_maxrss would carry the parent's peak over,
+    since Linux keeps the high-water mark of the memory the child was forked from across exec."""
     code = (
         "import resource, runpy, sys\n"
         "sys.argv = sys.argv[1:]\n"
@@ -147,7 +150,11 @@ def run_measured_cpu(args: list[str], env=None) -> tuple[float, float, float, st
         "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
         "finally:\n"
         "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
-        "    sys.stderr.write('PEAK_RSS_KB=%d CPU_S=%.3f\\n' % (u.ru_maxrss, u.ru_utime + u.ru_stime))\n"
+        "    try:\n"
+        "        peak = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+        "    except (OSError, IndexError):\n"
+        "        peak = u.ru_maxrss\n"
+        "    sys.stderr.write('PEAK_RSS_KB=%d CPU_S=%.3f\\n' % (peak, u.ru_utime + u.ru_stime))\n"
     )
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False)

@@ -1,18 +1,22 @@
 """The children's register (基础台账): import by ID number, export with the same headers."""
 
+from types import SimpleNamespace
+
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext
 from import_export.results import RowResult
 
 from children.models import CardChange, Child, ChildCategory, DifficultyType
 from children.services import child_change_colour, child_record_first_colours
-from core.bulk import insert_rows
-from core.idnumber import parse_id_number
+from core.bulk import column_defaults, insert_rows, insert_rows_with_history
 from core.ledger.columns import CHILD_ID, TOWNSHIP, VILLAGE, column
 from core.ledger.resources import IMPORT_REASON, LedgerResource, LookupIndex, Plan, RegionIndex
 from core.ledger.values import CellError, parse_colour, parse_date, parse_gender, split_list, text
 from core.masking import birth_date_for
+from core.pinyin import name_pinyin
+from reports.summary import children_created
 
 from .duplicates import Candidate, DuplicateFinder
 from .ledger_family import FAMILY_COLUMNS, ID_COLUMNS, PHONE_COLUMNS, family_export, family_values
@@ -59,7 +63,8 @@ class ChildResource(LedgerResource):
         self.regions = RegionIndex(self.user)
         self.categories = LookupIndex(ChildCategory)
         self.difficulty_types = LookupIndex(DifficultyType)
-        numbers = {n for n in (self.parse_quietly(row.raw("id_number"), self.today) for row in rows) if n}
+        parsed = (self.parse_id(row.raw("id_number")) for row in rows)
+        numbers = {info.number for info in parsed if not isinstance(info, ValidationError)}
         self.existing, self.in_scope = {}, set()
         numbers = sorted(numbers)
         scope = Child.objects.for_user(self.user)
@@ -83,13 +88,6 @@ class ChildResource(LedgerResource):
                 .annotate(last=Max("effective_on"))
                 .values_list("child", "last")
             )
-
-    @staticmethod
-    def parse_quietly(raw, today) -> str:
-        try:
-            return parse_id_number(raw, today=today).number
-        except ValidationError:  # reported per row by plan_row
-            return ""
 
     def plan_row(self, row, problems):
         name = self.required(row, "name", problems)
@@ -172,13 +170,20 @@ class ChildResource(LedgerResource):
             # set_identity as Child.save() does: create_many skips save().
             # entered_on: the field's default (today), given here so each new child costs no clock reading.
             values.setdefault("entered_on", self.today)
+            values.update(
+                card_colour=colour or "green",
+                id_number=info.number,
+                birth_date=info.birth_date,
+                gender=info.gender,
+            )
             plan = Plan(
                 row=row,
                 import_type=RowResult.IMPORT_TYPE_NEW,
                 note=self.probable_duplicate_note(name, info, phone),
-                build=lambda: Child(card_colour=colour or "green", **values).set_identity(info),
+                build=lambda: Child(**values).set_identity(info),
                 write=lambda: self.save_child(plan.made(), difficulties, None),
                 bulk=True,
+                values=values,
                 extra={"difficulties": difficulties},
             )
             return plan
@@ -238,17 +243,51 @@ class ChildResource(LedgerResource):
         As with save_child, the difficulties are added after the child's "+" history record,
         which therefore lists none (bulk_create skips the m2m_changed signal).
         """
-        children = super().create_many(plans)
+        if any(plan.values is None or plan.instance is not None for plan in plans):
+            children = super().create_many(plans)
+            ids = [child.pk for child in children]
+        else:  # plain rows, no instance: what Child.save() derives is filled here
+            children, ids = self._insert_values([plan.values for plan in plans])
         insert_rows(
             Child.difficulties.through,
             ["child_id", "difficultytype_id"],
             [
-                (child.pk, difficulty.pk)
-                for child, plan in zip(children, plans, strict=True)
+                (pk, difficulty.pk)
+                for pk, plan in zip(ids, plans, strict=True)
                 for difficulty in plan.extra["difficulties"]
             ],
         )
         child_record_first_colours(children=children, by=self.user, reason=IMPORT_REASON, on=self.ledger_date)
+
+    def _insert_values(self, rows: list[dict]):
+        """New children from their checked values, with their "+" history (core.bulk, COPY on
+        PostgreSQL); returns what ``child_record_first_colours`` reads of each, and their ids."""
+        names = list(dict.fromkeys(key for values in rows for key in values))
+        relations = {"category": "category_id", "region": "region_id"}
+        columns = [relations.get(name, name) for name in names] + ["name_pinyin"]
+        absent = {}
+        if any(len(values) != len(names) for values in rows):
+            absent = column_defaults(Child, set(), timezone.now())
+        picks = [(name, name in relations) for name in names]
+        table = [
+            (
+                *(
+                    (values[name].pk if relation else values[name])
+                    if name in values
+                    else absent[relations.get(name, name)]
+                    for name, relation in picks
+                ),
+                name_pinyin(values["name"]),
+            )
+            for values in rows
+        ]
+        ids = insert_rows_with_history(Child, columns, table, user=self.user, reason=IMPORT_REASON)
+        children_created(region_ids={values["region"].pk for values in rows}, days=[v["entered_on"] for v in rows])
+        made = [
+            SimpleNamespace(pk=pk, card_colour=values["card_colour"], entered_on=values["entered_on"])
+            for pk, values in zip(ids, rows, strict=True)
+        ]
+        return made, ids
 
     def save_child(self, child, difficulties, colour):
         """The one place children are written by an import, one at a time."""

@@ -5,6 +5,7 @@ history rows simple-history's ``bulk_create_with_history`` would write, built as
 (no historical model instance per row) and copied the same way.
 """
 
+import json
 import time
 
 from django.db import connection
@@ -30,25 +31,13 @@ def _adapter(field):
     return None
 
 
-def insert_rows(model, columns: list[str], rows: list[tuple], *, with_ids: bool = False) -> list[int]:
-    """Insert plain tuples of ``columns`` (attnames) into ``model``'s table, fast.
-
-    PostgreSQL gets COPY (ids reserved from the table's sequence first when ``with_ids``), which
-    skips building a model instance and compiling an INSERT per batch; other databases get
-    ``bulk_create``. Fields not in ``columns`` take their default, ``now`` for auto timestamps,
-    NULL when nullable, else "" — the same values ``bulk_create`` would write. Returns the new
-    primary keys in order when ``with_ids``. A database error comes out as Django's (an
-    IntegrityError, OperationalError…), so callers handle it as they would an INSERT's.
-    """
-    if not rows:
-        return []
-    if not copies():
-        objs = model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), BATCH)
-        return [obj.pk for obj in objs] if with_ids else []
-    now = timezone.now()
-    rest, fill = [], []
+def column_defaults(model, given, now) -> dict:
+    """{attname: value} of ``model``'s fields not in ``given`` (nor the primary key): ``now`` for
+    auto timestamps, the field's default, NULL when nullable, else "" — what ``bulk_create``
+    would write for a field left unset."""
+    values = {}
     for field in model._meta.concrete_fields:
-        if field.attname in columns or field.primary_key:
+        if field.attname in given or field.primary_key:
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = now
@@ -56,12 +45,42 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, with_ids: bool 
             value = field.get_default()
         else:
             value = None if field.null else ""
-        adapt = _adapter(field)
-        rest.append(field.column)
-        fill.append(adapt(value) if adapt else value)
+        values[field.attname] = value
+    return values
+
+
+def insert_rows(
+    model, columns: list[str], rows: list[tuple], *, with_ids: bool = False, constants: dict | None = None, now=None
+) -> list[int]:
+    """Insert plain tuples of ``columns`` (attnames) into ``model``'s table, fast.
+
+    PostgreSQL gets COPY (ids reserved from the table's sequence first when ``with_ids``), which
+    skips building a model instance and compiling an INSERT per batch; other databases get
+    ``bulk_create``. ``constants`` ({attname: value}) are the same in every row; fields in
+    neither take their default (``column_defaults``, ``now`` for auto timestamps). Returns the
+    new primary keys in order when ``with_ids``. A database error comes out as Django's (an
+    IntegrityError, OperationalError…), so callers handle it as they would an INSERT's.
+    """
+    if not rows:
+        return []
+    constants = dict(constants or {})
+    if not copies():
+        objs = model.objects.bulk_create(
+            (model(**dict(zip(columns, row, strict=True)), **constants) for row in rows), BATCH
+        )
+        return [obj.pk for obj in objs] if with_ids else []
+    now = now or timezone.now()
+    constants.update(column_defaults(model, {*columns, *constants}, now))
+    fill = []
+    for name, value in constants.items():
+        field = model._meta.get_field(name)
+        if isinstance(field, JSONField):  # its text once, not psycopg's dump in every row
+            fill.append(None if value is None else json.dumps(value, cls=field.encoder))
+        else:
+            fill.append(value)
     adapters = [(pos, adapt) for pos, c in enumerate(columns) if (adapt := _adapter(model._meta.get_field(c)))]
     table = model._meta.db_table
-    names = [model._meta.get_field(c).column for c in columns] + rest
+    names = [model._meta.get_field(c).column for c in [*columns, *constants]]
     ids = []
     started = time.monotonic()
     with connection.cursor() as cursor, connection.wrap_database_errors:
@@ -77,12 +96,19 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, with_ids: bool 
         )
         fill = tuple(fill)
         with cursor.cursor.copy(sql) as copy:
-            for n, row in enumerate(rows):
-                if adapters:
+            write = copy.write_row
+            if adapters:
+                for n, row in enumerate(rows):
                     row = list(row)
                     for pos, adapt in adapters:
                         row[pos] = adapt(row[pos])
-                copy.write_row((ids[n], *row, *fill) if with_ids else (*row, *fill))
+                    write((ids[n], *row, *fill) if with_ids else (*row, *fill))
+            elif with_ids:
+                for row_id, row in zip(ids, rows, strict=True):
+                    write((row_id, *row, *fill))
+            else:
+                for row in rows:
+                    write((*row, *fill))
     if connection.queries_logged:  # COPY runs on psycopg's cursor: counted like any query
         spent = f"{time.monotonic() - started:.3f}"
         connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": spent})
@@ -152,8 +178,8 @@ def insert_with_history(objs: list, *, user=None, reason: str = "") -> list:
 
 def insert_rows_with_history(model, columns: list[str], rows: list[tuple], *, user=None, reason: str = "") -> list[int]:
     """``insert_rows`` and one "+" history row each, from the same tuples (no model instance at
-    all): ``columns`` must hold every field the history tracks but the primary key. Returns the
-    new primary keys."""
+    all). Tracked fields not in ``columns`` take their default in both tables (the same value:
+    one clock reading for the timestamps). Returns the new primary keys."""
     if not rows:
         return []
     history = get_history_manager_for_model(model).model
@@ -161,19 +187,21 @@ def insert_rows_with_history(model, columns: list[str], rows: list[tuple], *, us
         objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
         bulk_create_with_history(objs, model, batch_size=BATCH, default_user=user, default_change_reason=reason)
         return [obj.pk for obj in objs]
-    ids = insert_rows(model, columns, rows, with_ids=True)
+    now = timezone.now()
+    ids = insert_rows(model, columns, rows, with_ids=True, now=now)
     pk = model._meta.pk.attname
     tracked = [f.attname for f in history.tracked_fields]
     at = {name: pos for pos, name in enumerate(columns)}
-    missing = [name for name in tracked if name != pk and name not in at]
-    if missing:
-        raise ValueError(f"insert_rows_with_history needs the tracked columns {missing}")
-    now, user_id = timezone.now(), getattr(user, "pk", None)
-    picks = [None if name == pk else at[name] for name in tracked]
-    history_rows = [
-        (*(row_id if pos is None else row[pos] for pos in picks), now, user_id, reason or "", "+")
-        for row_id, row in zip(ids, rows, strict=True)
-    ]
+    defaults = column_defaults(model, {*at, pk}, now)
+    picks = [at[name] for name in tracked if name in at]
+    history_rows = [(row_id, *(row[pos] for pos in picks)) for row_id, row in zip(ids, rows, strict=True)]
     user_column = history._meta.get_field("history_user").attname
-    insert_rows(history, [*tracked, "history_date", user_column, "history_change_reason", "history_type"], history_rows)
+    constants = {
+        **{name: defaults[name] for name in tracked if name != pk and name not in at},
+        "history_date": now,
+        user_column: getattr(user, "pk", None),
+        "history_change_reason": reason or "",
+        "history_type": "+",
+    }
+    insert_rows(history, [pk, *(name for name in tracked if name in at)], history_rows, constants=constants, now=now)
     return ids

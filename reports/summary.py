@@ -155,11 +155,19 @@ def rows_created(instances) -> None:
         children = Child.objects.filter(pk__in={obj.child_id for obj in instances})
         keys = children.values_list(Coalesce("region__parent_id", "region_id"), flat=True).distinct()
     elif isinstance(instances[0], Child):
-        regions = Region.objects.filter(pk__in={obj.region_id for obj in instances})
-        keys = regions.values_list(Coalesce("parent_id", "pk"), flat=True).distinct()
+        children_created(region_ids={obj.region_id for obj in instances}, days=days)
+        return
     else:
         keys = {obj.region_id for obj in instances}
     figures_changed(regions=set(keys), since=since)
+
+
+def children_created(*, region_ids, days) -> None:
+    """``rows_created`` for children inserted as plain rows (no instance): their villages' ids
+    and their entry dates."""
+    since = min((d for d in days if d is not None), default=timezone.localdate())
+    regions = Region.objects.filter(pk__in=set(region_ids))
+    figures_changed(regions=set(regions.values_list(Coalesce("parent_id", "pk"), flat=True).distinct()), since=since)
 
 
 # --- Refreshing ----------------------------------------------------------------------------

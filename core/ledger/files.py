@@ -406,14 +406,27 @@ def _is_encrypted_ooxml(data: bytes) -> bool:
 
 
 def _read_workbook(data: bytes) -> list[list]:
+    """The first sheet from A1 (as ``to_python(skip_empty_area=False)``), a row at a time: each
+    text is kept once as it is read (``_same``), so the sheet never exists twice as Python lists."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        if sheet.start is None:  # no cell at all
+            return []
+        top, left = sheet.start
+        if top + sheet.height > max_rows() + ROW_SLACK:
+            raise LedgerFileError(_too_many_rows(top + sheet.height))
+        width, same = left + sheet.width, {}
+        rows = [[""] * width for _ in range(top)]
+        for row in sheet.iter_rows():
+            for pos, cell in enumerate(row):
+                if cell.__class__ is str:
+                    row[pos] = same.setdefault(cell, cell)
+            rows.append([*([""] * left), *row] if left else row)
+    except LedgerFileError:
+        raise
     except Exception:  # calamine raises several unrelated types for unreadable files
         raise _damaged() from None
-    if len(rows) > max_rows() + ROW_SLACK:
-        raise LedgerFileError(_too_many_rows(len(rows)))
     return rows
 
 

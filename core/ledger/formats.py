@@ -27,8 +27,14 @@ class LedgerFileFormat(Format):
         grid = read_grid(data)
         width = len(grid[0]) if grid else 0
         dataset = Dataset(headers=[ROW_NUMBER, *(f"c{i}" for i in range(width))])
-        for number, row in enumerate(grid, start=1):
-            dataset.append([number, *row])
+        # Each row is handed over as it is copied, so the file is not held twice.
+        grid.reverse()
+        number = 0
+        while grid:
+            number += 1
+            row = grid.pop()
+            row.insert(0, number)
+            dataset.append(row)
         return dataset
 
     def get_extension(self):

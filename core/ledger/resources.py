@@ -135,6 +135,9 @@ class Plan:
     #: makes ``instance`` when it is needed: a batch of new rows at a time, so that a file of
     #: 50,000 rows never holds 50,000 model instances at once
     build: Callable[[], Any] | None = None
+    #: a new row as {field name or attname: value}, when the resource writes new rows from
+    #: values (``check_values`` checks them as ``check_instance`` would the instance)
+    values: dict | None = None
 
     def made(self):
         """The row's instance, made now if it is built on demand."""
@@ -361,6 +364,8 @@ class LedgerResource(resources.ModelResource):
         #: {Excel row number: [FieldChange]} of the rows planned so far
         self.row_changes: dict[int, list[FieldChange]] = defaultdict(list)
         self._planning: SourceRow | None = None
+        self._default_errors: dict[str, list] = {}
+        self._value_field_cache: dict[tuple, list] = {}
 
     def get_row_result_class(self):
         return LedgerRowResult
@@ -394,11 +399,25 @@ class LedgerResource(resources.ModelResource):
 
     def id_info(self, row: SourceRow, key: str, problems: Problems) -> IdInfo | None:
         """The parsed ID number (number, birth date, gender), or None after recording the error."""
-        try:
-            return parse_id_number(row.raw(key), today=self.today)
-        except ValidationError as exc:
-            problems.add(row, key, " ".join(exc.messages))
+        found = self.parse_id(row.raw(key))
+        if isinstance(found, ValidationError):
+            problems.add(row, key, " ".join(found.messages))
             return None
+        return found
+
+    def parse_id(self, raw):
+        """``parse_id_number(raw)`` (its IdInfo, or the ValidationError it raised), remembered
+        for the file: ``prepare`` and ``plan_row`` both read each row's ID number."""
+        cache = self.__dict__.setdefault("_id_cache", {})
+        key = (raw.__class__, raw)
+        found = cache.get(key)
+        if found is None:
+            try:
+                found = parse_id_number(raw, today=self.today)
+            except ValidationError as exc:
+                found = exc
+            cache[key] = found
+        return found
 
     def id_number(self, row: SourceRow, key: str, problems: Problems):
         info = self.id_info(row, key, problems)
@@ -512,6 +531,81 @@ class LedgerResource(resources.ModelResource):
     def check_instance(self, instance) -> None:
         instance.full_clean(exclude=self.clean_exclude, validate_unique=False, validate_constraints=False)
 
+    def check_values(self, values: dict) -> None:
+        """``check_instance`` of the new instance ``values`` would make, without making it.
+
+        The same checks in the same order (``Model.clean_fields``: each field not in
+        ``clean_exclude``, blank values of blank fields skipped) and the same error, with the
+        cleaned values put back into ``values``; a field the values leave out holds its default,
+        checked once per file. The model must not define ``clean()`` (``full_clean`` would call it).
+        """
+        errors = {}
+        for model_field, key in self._value_fields(values):
+            if key is None:
+                error = self._default_errors.get(model_field.name)
+                if error is None:
+                    error = self._default_errors[model_field.name] = self._clean_error(
+                        model_field, self._default(model_field)
+                    )
+                if error:
+                    errors[model_field.name] = error
+                continue
+            raw = values[key]
+            if model_field.blank and raw in model_field.empty_values:
+                continue
+            try:
+                cleaned = model_field.clean(raw, None)
+            except ValidationError as exc:
+                errors[model_field.name] = exc.error_list
+            else:
+                if not model_field.is_relation:
+                    values[key] = cleaned
+        if errors:
+            raise ValidationError(errors)
+
+    def _value_fields(self, values: dict):
+        """(field, key in ``values`` or None) of the fields ``full_clean`` would check, in its order."""
+        keys = tuple(values)
+        cached = self._value_field_cache.get(keys)
+        if cached is None:
+            exclude = set(self.clean_exclude)
+            cached = []
+            for model_field in self._meta.model._meta.fields:
+                if model_field.name in exclude or getattr(model_field, "generated", False):
+                    continue
+                if (
+                    model_field.primary_key
+                    or getattr(model_field, "auto_now", False)
+                    or getattr(model_field, "auto_now_add", False)
+                ):
+                    continue  # unset, hence blank on a new instance: full_clean skips them too
+                key = (
+                    model_field.name
+                    if model_field.name in values
+                    else model_field.attname
+                    if model_field.attname in values
+                    else None
+                )
+                cached.append((model_field, key))
+            self._value_field_cache[keys] = cached
+        return cached
+
+    @staticmethod
+    def _default(model_field):
+        if model_field.has_default():
+            return model_field.get_default()
+        return None if model_field.null else ""
+
+    @staticmethod
+    def _clean_error(model_field, value) -> list:
+        if model_field.blank and value in model_field.empty_values:
+            return []
+        try:
+            model_field.clean(value, None)
+        except ValidationError as exc:
+            return exc.error_list
+        return []
+
     def user_region(self):
         return user_region(self.user)
 
@@ -546,9 +640,10 @@ class LedgerResource(resources.ModelResource):
     # --- the engine -------------------------------------------------------------------------
 
     def read_rows(self, dataset: Dataset) -> tuple[int, list[SourceRow]]:
-        grid = [list(r) for r in dataset]
-        numbers = [int(r[0]) for r in grid]
-        cells = [r[1:] for r in grid]
+        numbers, cells = [], []
+        for r in dataset:  # one copy of each row, without its number
+            numbers.append(int(r[0]))
+            cells.append(list(r[1:]))
         header_index, mapping = find_header(cells, self.columns)
         self.title_rows = cells[:header_index]
         serial = self._serial_position(cells[header_index])
@@ -658,6 +753,7 @@ class LedgerResource(resources.ModelResource):
             plan = self.plan_row(row, problems)
             if plan is not None and row not in problems:
                 plans.append(plan)
+        self.__dict__.pop("_id_cache", None)  # each row is planned
         if not problems:
             self.plan_file(plans, problems)
         if not problems:
@@ -704,7 +800,12 @@ class LedgerResource(resources.ModelResource):
             pass
 
     def _check(self, plan: Plan, problems: Problems) -> None:
-        if plan.made() is not None:
+        if plan.values is not None and plan.instance is None:
+            try:
+                self.check_values(plan.values)
+            except ValidationError as exc:
+                problems.add(plan.row, None, " ".join(exc.messages))
+        elif plan.made() is not None:
             try:
                 self.check_instance(plan.instance)
             except ValidationError as exc:
@@ -750,8 +851,9 @@ class LedgerResource(resources.ModelResource):
         # The database refused something in this batch: write its rows one at a time to name the
         # row (the batch was rolled back to its savepoint, so the instances are unsaved again).
         for plan in chunk:
-            plan.instance.pk = None
-            plan.instance._state.adding = True
+            if plan.instance is not None:
+                plan.instance.pk = None
+                plan.instance._state.adding = True
             if not self._write_one(plan, problems):
                 return False
         return True
