@@ -55,3 +55,12 @@ def spaced_index(table, name, column, *, where=""):
         sql=f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ({expression}){predicate}',
         reverse_sql=f'DROP INDEX IF EXISTS "{name}"',
     )
+
+
+def analyze(*tables):
+    """``ANALYZE`` the tables after expression indexes are made (PostgreSQL only). PostgreSQL keeps
+    statistics of an index's expression only after an ANALYZE, and autovacuum analyzes a table only
+    after enough rows change: until then the planner guesses that a search matches ~0.5 % of the
+    rows and walks the list's ordering index instead of the new ones (a province's activities
+    searched for 王: 1.3 s instead of 2 ms, measured on the benchmark database)."""
+    return PostgreSQLOnly(sql="; ".join(f'ANALYZE "{table}"' for table in tables), reverse_sql=migrations.RunSQL.noop)

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from core.migration_ops import spaced_index, trigram_extension, trigram_index
+from core.migration_ops import analyze, spaced_index, trigram_extension, trigram_index
 
 
 class Migration(migrations.Migration):
@@ -20,4 +20,5 @@ class Migration(migrations.Migration):
         spaced_index("activities_activity", "activity_place_spaced", "place"),
         spaced_index("activities_activity", "activity_description_spaced", "description"),
         spaced_index("activities_visit", "visit_staff_spaced", "staff_visitors", where="staff_visitors <> ''"),
+        analyze("activities_activity", "activities_visit"),
     ]

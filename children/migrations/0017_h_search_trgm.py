@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from core.migration_ops import spaced_index, trigram_extension, trigram_index
+from core.migration_ops import analyze, spaced_index, trigram_extension, trigram_index
 
 
 class Migration(migrations.Migration):
@@ -17,4 +17,5 @@ class Migration(migrations.Migration):
         spaced_index("children_child", "child_guardian_name_spaced", "guardian_name"),
         trigram_index("children_cardchange", "cardchange_reason_trgm", "reason"),
         spaced_index("children_cardchange", "cardchange_reason_spaced", "reason"),
+        analyze("children_child", "children_cardchange"),
     ]

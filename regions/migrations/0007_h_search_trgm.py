@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from core.migration_ops import spaced_index, trigram_extension, trigram_index
+from core.migration_ops import analyze, spaced_index, trigram_extension, trigram_index
 
 
 class Migration(migrations.Migration):
@@ -13,4 +13,5 @@ class Migration(migrations.Migration):
         trigram_extension(),
         trigram_index("regions_region", "region_name_trgm", "name"),
         spaced_index("regions_region", "region_name_spaced", "name"),
+        analyze("regions_region"),
     ]

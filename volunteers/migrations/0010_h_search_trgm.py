@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from core.migration_ops import spaced_index, trigram_extension, trigram_index
+from core.migration_ops import analyze, spaced_index, trigram_extension, trigram_index
 
 
 class Migration(migrations.Migration):
@@ -21,4 +21,5 @@ class Migration(migrations.Migration):
         spaced_index("volunteers_volunteer", "volunteer_employer_spaced", "employer"),
         trigram_index("volunteers_volunteerteam", "volunteerteam_name_trgm", "name"),
         spaced_index("volunteers_volunteerteam", "volunteerteam_name_spaced", "name"),
+        analyze("volunteers_volunteer", "volunteers_volunteerteam"),
     ]
