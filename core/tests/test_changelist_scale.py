@@ -276,32 +276,6 @@ def test_the_pairings_search_by_mother_uses_exists_not_a_join(client, regions, u
     assert {p.pk for p in child_named.context["cl"].result_list} == {pairing.pk}
 
 
-#: Trigram indexes (PostgreSQL only, core.migration_ops): table → index → indexed column.
-TRIGRAM_INDEXES = {
-    "children_child": {
-        "child_name_trgm": "name",
-        "child_id_number_trgm": "id_number",
-        "child_guardian_name_trgm": "guardian_name",
-        "child_guardian_phone_trgm": "guardian_phone",
-    },
-    "volunteers_volunteer": {"volunteer_name_trgm": "name"},
-    "activities_visit": {"visit_staff_trgm": "staff_visitors"},
-}
-
-
-@postgresql
-@pytest.mark.django_db
-@pytest.mark.parametrize("table", sorted(TRIGRAM_INDEXES))
-def test_the_trigram_indexes_exist_on_postgresql_on_what_icontains_compares(table):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
-        indexes = dict(cursor.fetchall())
-    for name, column in TRIGRAM_INDEXES[table].items():
-        assert name in indexes, f"no {name} on {table}"
-        assert "USING gin" in indexes[name] and "gin_trgm_ops" in indexes[name]
-        assert f"upper(({column})::text)" in indexes[name], indexes[name]
-
-
 @postgresql
 def test_a_child_name_search_is_served_by_the_trigram_index(regions):
     """Django's icontains (UPPER(name::text) LIKE UPPER('%…%')) is the indexed expression."""
