@@ -251,9 +251,11 @@ def report():
         "",
         f"Machine: {any_meta['machine']}. Settings: {any_meta['settings']}.",
         "",
-        "**The machine was shared**: during these runs 8 helpers worked concurrently on the same 2 cores "
-        "(tests, seeding, other benchmarks), so every figure carries their noise; this is the baseline "
-        "before issue 16's optimisations, to be re-run on a quiet machine after merging.",
+        "**Conditions of the 2026-12-01 run (after issue 16's optimisations)**: city and province "
+        "changelists, the ledger and the import were measured on a quiet machine (load average 1–2); "
+        "the x3 changelists and dashboards, and province's dashboard, profile, phone and 60-people "
+        "cases, while the test suite or helpers ran beside them (load 3–5), so their wall times, and "
+        "the x3 / province ratios built on them, are inflated: judge those by the CPU columns.",
         "",
         "How to read: each page is the median wall time of "
         f"the requests recorded per page (`runs` in bench/results/<scale>.json; here {runs}) after one "
